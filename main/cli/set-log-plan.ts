@@ -1,0 +1,61 @@
+import type { Fields } from '../../protocol/index.ts';
+import type { Edit, LocalStore } from '../sync/local-store.ts';
+
+export interface SetLogRequest {
+  sessionId: string;
+  traineeId: string;
+  count: number;
+  exerciseId?: string;
+  reps?: number;
+  load?: number;
+  newId: () => string;
+}
+
+/**
+ * The edits that log `count` sets in a session, as a trainee's phone would: the next set
+ * indexes, cycling through the session's prescriptions with their targets kept on each log.
+ * A session not known here is created (in progress, today). Returns a message when it cannot.
+ */
+export function planSetLogs(store: LocalStore, req: SetLogRequest): Edit[] | string {
+  const edits: Edit[] = [];
+  const session = store.getRow('session', req.sessionId);
+  if (!session) {
+    if (!req.exerciseId) return `session ${req.sessionId} is not known here: sync first, or pass --exercise ID to start it`;
+    edits.push({
+      entity: 'session',
+      id: req.sessionId,
+      action: 'put',
+      fields: { traineeId: req.traineeId, date: new Date().toISOString().slice(0, 10), status: 'in_progress' },
+    });
+  }
+  const workoutId = session?.fields.workoutId;
+  const prescriptions = typeof workoutId === 'string'
+    ? store.list('prescription', (f) => f.workoutId === workoutId).sort((a, b) => Number(a.fields.position) - Number(b.fields.position))
+    : [];
+  if (!req.exerciseId && prescriptions.length === 0) return `session ${req.sessionId} has no prescriptions here: pass --exercise ID`;
+  if (req.load !== undefined && !(req.load >= 0)) return '--load must be a number of 0 or more';
+
+  let setIndex = 1 + Math.max(-1, ...store.list('set_log', (f) => f.sessionId === req.sessionId).map((r) => Number(r.fields.setIndex)));
+  for (let i = 0; i < req.count; i++) {
+    const p = req.exerciseId ? undefined : prescriptions[i % prescriptions.length]!.fields;
+    const targetReps = typeof p?.reps === 'string' ? p.reps : undefined;
+    const targetLoad = typeof p?.load === 'number' ? p.load : undefined;
+    const fields: Fields = {
+      sessionId: req.sessionId,
+      exerciseId: req.exerciseId ?? p!.exerciseId,
+      setIndex: setIndex++,
+      reps: req.reps ?? (Number.parseInt(targetReps ?? '', 10) || 5),
+      done: true,
+    };
+    if (p) {
+      fields.prescriptionId = prescriptions[i % prescriptions.length]!.id;
+      if (targetReps) fields.targetReps = targetReps;
+      if (targetLoad !== undefined) fields.targetLoad = targetLoad;
+      if (p.loadUnit === 'kg' || p.loadUnit === 'lb') fields.loadUnit = p.loadUnit;
+    }
+    const load = req.load ?? (p?.loadUnit === '%1rm' ? undefined : targetLoad);
+    if (load !== undefined) fields.load = load;
+    edits.push({ entity: 'set_log', id: req.newId(), action: 'put', fields });
+  }
+  return edits;
+}

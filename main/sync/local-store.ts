@@ -1,0 +1,477 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import {
+  applyOp,
+  checkOp,
+  type Ack,
+  type Action,
+  type Entity,
+  type Fields,
+  type Op,
+  type Reason,
+  type Role,
+  type Row,
+} from '../../protocol/index.ts';
+
+/** An edit as the app makes it; the store adds key, seq, time and base version. */
+export interface Edit {
+  entity: Entity;
+  id: string;
+  action: Action;
+  fields?: Fields;
+}
+
+/** A row as the UI shows it: the replica with this install's pending edits laid on top. */
+export interface ViewRow {
+  entity: Entity;
+  id: string;
+  version: number;
+  fields: Fields;
+  /** True while edits of this row wait in the outbox. */
+  pending: boolean;
+}
+
+export interface FailedOp {
+  op: Op;
+  reason: Reason | string;
+  message: string;
+  failedAt: string;
+}
+
+export interface JournalEntry {
+  id: number;
+  at: string;
+  key: string;
+  entity: Entity;
+  rowId: string;
+  action: Action;
+  status: 'partial' | 'superseded';
+  reason: string;
+  dropped: string[];
+  message: string;
+  /** What the user tried to write. */
+  fields: Fields;
+}
+
+export interface IncomingBatch {
+  rows: Row[];
+  acks: Ack[];
+  syncedVersion?: number;
+}
+
+export interface IncomingResult {
+  applied: number;
+  rejected: number;
+  /** Keys of ops the acks removed from the outbox. */
+  done: string[];
+}
+
+export class LocalStoreError extends Error {}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS replica (
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL,
+  fields TEXT NOT NULL,
+  by TEXT NOT NULL,
+  PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox (
+  seq INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  base_version INTEGER NOT NULL,
+  at TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
+  last_ack TEXT
+);
+CREATE TABLE IF NOT EXISTS journal (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  key TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  row_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  status TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  dropped TEXT NOT NULL,
+  message TEXT NOT NULL,
+  fields TEXT NOT NULL
+);
+`;
+
+interface OutboxRow {
+  seq: number;
+  key: string;
+  entity: Entity;
+  id: string;
+  action: Action;
+  fields: string;
+  base_version: number;
+  at: string;
+  status: 'pending' | 'failed';
+  last_ack: string | null;
+}
+
+function toOp(r: OutboxRow): Op {
+  return { key: r.key, seq: r.seq, at: r.at, entity: r.entity, id: r.id, action: r.action, fields: JSON.parse(r.fields) as Fields, baseVersion: r.base_version };
+}
+
+const rowKey = (entity: string, id: string) => `${entity}\u0000${id}`;
+
+/**
+ * The desktop's local database: the replica of canonical rows, the durable outbox of edits not
+ * yet acknowledged, the resolution journal, and the sync cursor. Plain Node, no Electron.
+ */
+export class LocalStore {
+  readonly db: Database.Database;
+  readonly clientId: string;
+  private nextSeqValue: number;
+  /** Pending ops per row, in seq order: the optimistic layer over the replica. */
+  private readonly overlay = new Map<string, Op[]>();
+  private pendingTotal = 0;
+  private readonly stmts;
+
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    // An edit the UI showed as saved must survive a crash or a power cut.
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 2000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmts = {
+      metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
+      metaSet: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
+      replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
+      replicaVersion: db.prepare(`SELECT version FROM replica WHERE entity = ? AND id = ?`).pluck(),
+      replicaPut: db.prepare(
+        `INSERT INTO replica (entity, id, version, deleted, fields, by) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields, by = excluded.by
+         WHERE excluded.version >= replica.version`,
+      ),
+      replicaList: db.prepare(`SELECT id, version, fields FROM replica WHERE entity = ? AND deleted = 0`),
+      replicaCounts: db.prepare(`SELECT entity, COUNT(*) AS n FROM replica WHERE deleted = 0 GROUP BY entity`),
+      outboxInsert: db.prepare(
+        `INSERT INTO outbox (seq, key, entity, id, action, fields, base_version, at) VALUES (@seq, @key, @entity, @id, @action, @fields, @baseVersion, @at)`,
+      ),
+      outboxByKey: db.prepare(`SELECT * FROM outbox WHERE key = ?`),
+      outboxDelete: db.prepare(`DELETE FROM outbox WHERE key = ?`),
+      outboxFail: db.prepare(`UPDATE outbox SET status = 'failed', last_ack = ? WHERE key = ?`),
+      outboxPending: db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND seq >= ? ORDER BY seq LIMIT ?`),
+      outboxAllPending: db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq`),
+      outboxFailed: db.prepare(`SELECT * FROM outbox WHERE status = 'failed' ORDER BY seq`),
+      outboxResequence: db.prepare(`UPDATE outbox SET seq = ? WHERE key = ?`),
+      journalInsert: db.prepare(
+        `INSERT INTO journal (at, key, entity, row_id, action, status, reason, dropped, message, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      journalList: db.prepare(`SELECT * FROM journal ORDER BY id DESC LIMIT ?`),
+    };
+
+    this.clientId = this.getMeta('clientId') ?? this.initClientId();
+    this.nextSeqValue = Number(this.getMeta('nextSeq') ?? '1');
+    for (const row of this.stmts.outboxAllPending.all() as OutboxRow[]) this.addToOverlay(toOp(row));
+  }
+
+  private initClientId(): string {
+    const id = randomUUID();
+    this.setMeta('clientId', id);
+    return id;
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.stmts.metaGet.get(key) as string | undefined;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.stmts.metaSet.run(key, value);
+  }
+
+  get lastVersion(): number {
+    return Number(this.getMeta('lastVersion') ?? '0');
+  }
+
+  get identity(): { userId?: string; role?: Role } {
+    return { userId: this.getMeta('userId'), role: this.getMeta('role') as Role | undefined };
+  }
+
+  get pendingCount(): number {
+    return this.pendingTotal;
+  }
+
+  get nextSeq(): number {
+    return this.nextSeqValue;
+  }
+
+  private addToOverlay(op: Op): void {
+    const k = rowKey(op.entity, op.id);
+    const list = this.overlay.get(k);
+    if (list) list.push(op);
+    else this.overlay.set(k, [op]);
+    this.pendingTotal++;
+  }
+
+  private removeFromOverlay(op: { entity: string; id: string; key: string }): void {
+    const k = rowKey(op.entity, op.id);
+    const list = this.overlay.get(k);
+    if (!list) return;
+    const i = list.findIndex((o) => o.key === op.key);
+    if (i < 0) return;
+    list.splice(i, 1);
+    this.pendingTotal--;
+    if (list.length === 0) this.overlay.delete(k);
+  }
+
+  /**
+   * Records an edit in the outbox in one durable transaction and returns the op. Invalid edits
+   * throw a LocalStoreError naming the field and write nothing.
+   */
+  enqueue(edit: Edit): Op {
+    return this.enqueueAll([edit])[0]!;
+  }
+
+  /** Several edits as one durable transaction: all are queued, or none. */
+  enqueueAll(edits: Edit[]): Op[] {
+    const ops: Op[] = [];
+    const at = new Date().toISOString();
+    const created = new Set<string>();
+    for (const edit of edits) {
+      const fail = (message: string): never => {
+        throw new LocalStoreError(edits.length > 1 ? `edit ${ops.length + 1} of ${edits.length}: ${message}` : message);
+      };
+      const checked = checkOp({
+        key: randomUUID(),
+        seq: this.nextSeqValue + ops.length,
+        at,
+        entity: edit.entity,
+        id: edit.id,
+        action: edit.action,
+        fields: edit.action === 'delete' ? {} : (edit.fields ?? {}),
+        baseVersion: (this.stmts.replicaVersion.get(edit.entity, edit.id) as number | undefined) ?? 0,
+      });
+      if (!checked.ok) fail(checked.message);
+      const k = rowKey(edit.entity, edit.id);
+      if (edit.action === 'put') created.add(k);
+      else if (!created.has(k) && !this.getRow(edit.entity, edit.id)) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+      if (edit.action === 'delete') created.delete(k);
+      ops.push((checked as { op: Op }).op);
+    }
+    this.insertOps(ops);
+    return ops;
+  }
+
+  private readonly insertTx = (ops: Op[]) =>
+    this.db.transaction(() => {
+      for (const op of ops) this.stmts.outboxInsert.run({ ...op, fields: JSON.stringify(op.fields) });
+      this.setMeta('nextSeq', String(ops[ops.length - 1]!.seq + 1));
+    })();
+
+  private insertOps(ops: Op[]): void {
+    if (ops.length === 0) return;
+    this.insertTx(ops);
+    this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
+    for (const op of ops) this.addToOverlay(op);
+  }
+
+  /** The row as the UI shows it, or undefined when it does not exist (or is deleted). */
+  getRow(entity: Entity, id: string): ViewRow | undefined {
+    const stored = this.stmts.replicaGet.get(entity, id) as { version: number; deleted: number; fields: string } | undefined;
+    let state = stored && { deleted: stored.deleted === 1, fields: JSON.parse(stored.fields) as Fields };
+    const pending = this.overlay.get(rowKey(entity, id));
+    if (pending) for (const op of pending) state = applyOp(state, op.action, op.fields);
+    if (!state || state.deleted) return undefined;
+    return { entity, id, version: stored?.version ?? 0, fields: state.fields, pending: !!pending };
+  }
+
+  /** All live rows of an entity as the UI shows them. */
+  list(entity: Entity, where?: (fields: Fields) => boolean): ViewRow[] {
+    const out: ViewRow[] = [];
+    const seen = new Set<string>();
+    for (const r of this.stmts.replicaList.all(entity) as Array<{ id: string; version: number; fields: string }>) {
+      seen.add(r.id);
+      const pending = this.overlay.get(rowKey(entity, r.id));
+      const view = pending ? this.getRow(entity, r.id) : { entity, id: r.id, version: r.version, fields: JSON.parse(r.fields) as Fields, pending: false };
+      if (view && (!where || where(view.fields))) out.push(view);
+    }
+    // Rows created here and not yet acknowledged, and pending edits to replica tombstones.
+    for (const ops of this.overlay.values()) {
+      const first = ops[0]!;
+      if (first.entity !== entity || seen.has(first.id)) continue;
+      seen.add(first.id);
+      const view = this.getRow(entity, first.id);
+      if (view && (!where || where(view.fields))) out.push(view);
+    }
+    return out;
+  }
+
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.stmts.replicaCounts.all() as Array<{ entity: string; n: number }>) out[r.entity] = r.n;
+    return out;
+  }
+
+  /** Pending ops from `fromSeq` on, in seq order. */
+  pendingOps(fromSeq: number, limit: number): Op[] {
+    return (this.stmts.outboxPending.all(fromSeq, limit) as OutboxRow[]).map(toOp);
+  }
+
+  firstPendingSeq(): number | undefined {
+    return (this.stmts.outboxPending.get(0, 1) as OutboxRow | undefined)?.seq;
+  }
+
+  failedOps(): FailedOp[] {
+    return (this.stmts.outboxFailed.all() as OutboxRow[]).map((r) => {
+      const ack = r.last_ack ? (JSON.parse(r.last_ack) as Ack & { failedAt?: string }) : undefined;
+      return { op: toOp(r), reason: ack?.reason ?? 'rejected', message: ack?.message ?? 'the server refused this edit', failedAt: ack?.failedAt ?? r.at };
+    });
+  }
+
+  journal(limit = 100): JournalEntry[] {
+    return (this.stmts.journalList.all(limit) as Array<Record<string, unknown>>).map((r) => ({
+      id: r.id as number,
+      at: r.at as string,
+      key: r.key as string,
+      entity: r.entity as Entity,
+      rowId: r.row_id as string,
+      action: r.action as Action,
+      status: r.status as 'partial' | 'superseded',
+      reason: r.reason as string,
+      dropped: JSON.parse(r.dropped as string) as string[],
+      message: r.message as string,
+      fields: JSON.parse(r.fields as string) as Fields,
+    }));
+  }
+
+  /** Records who this install syncs as and what the server expects next from it. */
+  recordWelcome(welcome: { userId: string; role: Role; nextSeq: number }): void {
+    this.db.transaction(() => {
+      this.setMeta('userId', welcome.userId);
+      this.setMeta('role', welcome.role);
+      if (welcome.nextSeq > this.nextSeqValue) {
+        // The server has seen seqs this file has not (a restored backup): never reuse them.
+        this.setMeta('nextSeq', String(welcome.nextSeq));
+        this.nextSeqValue = welcome.nextSeq;
+      }
+    })();
+  }
+
+  /**
+   * The server expects `expectedSeq` but every pending op is numbered above it, and nothing
+   * below is left here: the server never saw these ops, so they are renumbered from there.
+   */
+  resequenceFrom(expectedSeq: number): boolean {
+    const first = this.firstPendingSeq();
+    if (first === undefined || first <= expectedSeq) return false;
+    const all = (this.db.prepare(`SELECT * FROM outbox ORDER BY seq`).all() as OutboxRow[]).filter((r) => r.seq >= first);
+    this.db.transaction(() => {
+      // Move out of the way first so the primary key never collides mid-update.
+      for (const r of all) this.stmts.outboxResequence.run(-r.seq, r.key);
+      let seq = expectedSeq;
+      for (const r of all) this.stmts.outboxResequence.run(seq++, r.key);
+      this.setMeta('nextSeq', String(seq));
+      this.nextSeqValue = seq;
+    })();
+    this.rebuildOverlay();
+    return true;
+  }
+
+  private rebuildOverlay(): void {
+    this.overlay.clear();
+    this.pendingTotal = 0;
+    for (const row of this.stmts.outboxAllPending.all() as OutboxRow[]) this.addToOverlay(toOp(row));
+  }
+
+  /**
+   * Applies what arrived from the server in one transaction: canonical rows (newer versions
+   * only), acks (drop the op, or park a rejected one in the failed list), and the cursor.
+   * Losing this transaction in a crash is harmless: the server replays it, so it skips the
+   * outbox's full durability.
+   */
+  applyIncoming(batch: IncomingBatch): IncomingResult {
+    const result: IncomingResult = { applied: 0, rejected: 0, done: [] };
+    const settled: Op[] = [];
+    this.db.pragma('synchronous = NORMAL');
+    try {
+      this.db.transaction(() => {
+        for (const row of batch.rows) {
+          this.stmts.replicaPut.run(row.entity, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.deleted ? {} : row.fields), row.by);
+        }
+        const now = new Date().toISOString();
+        for (const ack of batch.acks) {
+          const stored = this.stmts.outboxByKey.get(ack.key) as OutboxRow | undefined;
+          if (!stored || stored.status !== 'pending') continue;
+          const op = toOp(stored);
+          if (ack.status === 'rejected') {
+            this.stmts.outboxFail.run(JSON.stringify({ ...ack, failedAt: now }), ack.key);
+            result.rejected++;
+          } else {
+            this.stmts.outboxDelete.run(ack.key);
+            result.applied++;
+            if (ack.status === 'partial' || ack.status === 'superseded') {
+              this.stmts.journalInsert.run(
+                now,
+                op.key,
+                op.entity,
+                op.id,
+                op.action,
+                ack.status,
+                ack.reason ?? ack.status,
+                JSON.stringify(ack.dropped ?? []),
+                ack.message ?? '',
+                JSON.stringify(op.fields),
+              );
+            }
+          }
+          settled.push(op);
+          result.done.push(ack.key);
+        }
+        if (batch.syncedVersion !== undefined && batch.syncedVersion > this.lastVersion) {
+          this.setMeta('lastVersion', String(batch.syncedVersion));
+          this.setMeta('lastSyncAt', now);
+        }
+      })();
+    } finally {
+      this.db.pragma('synchronous = FULL');
+    }
+    for (const op of settled) this.removeFromOverlay(op);
+    return result;
+  }
+
+  /** A failed edit, sent again as a new edit (new key and seq) on the current row. */
+  retry(key: string): Op {
+    const stored = this.stmts.outboxByKey.get(key) as OutboxRow | undefined;
+    if (!stored || stored.status !== 'failed') throw new LocalStoreError(`no failed edit with key ${key}`);
+    const old = toOp(stored);
+    const op: Op = {
+      ...old,
+      key: randomUUID(),
+      seq: this.nextSeqValue,
+      at: new Date().toISOString(),
+      baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,
+    };
+    this.db.transaction(() => {
+      this.stmts.outboxDelete.run(key);
+      this.insertTx([op]);
+    })();
+    this.nextSeqValue = op.seq + 1;
+    this.addToOverlay(op);
+    return op;
+  }
+
+  /** Drops a failed edit for good (the user confirmed). */
+  discard(key: string): void {
+    const stored = this.stmts.outboxByKey.get(key) as OutboxRow | undefined;
+    if (!stored || stored.status !== 'failed') throw new LocalStoreError(`no failed edit with key ${key}`);
+    this.stmts.outboxDelete.run(key);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

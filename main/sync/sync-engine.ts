@@ -1,0 +1,350 @@
+import { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { MAX_OPS_PER_PUSH, PROTOCOL_VERSION, type Ack, type Op, type Row, type ServerMessage } from '../../protocol/index.ts';
+import type { Edit, FailedOp, JournalEntry, LocalStore } from './local-store.ts';
+
+export type Connection = 'offline' | 'connecting' | 'syncing' | 'synced';
+
+export interface SyncError {
+  code: 'unauthorized' | 'unreachable' | 'protocol' | 'server';
+  message: string;
+}
+
+/** What a UI shows about sync. */
+export interface SyncState {
+  connection: Connection;
+  pending: number;
+  failed: FailedOp[];
+  journal: JournalEntry[];
+  lastSyncAt: string | null;
+  lastVersion: number;
+  userId: string | null;
+  role: string | null;
+  error: SyncError | null;
+  /** True once stop() ran or the server refused this install for good (bad token, protocol). */
+  stopped: boolean;
+}
+
+export interface SyncEngineOptions {
+  store: LocalStore;
+  url: string;
+  token: string;
+  /** Ops kept in flight (sent, not yet acked) at once. */
+  window?: number;
+  backoff?: { baseMs: number; maxMs: number };
+  /** A connection with no frame or ping for this long is presumed dead. */
+  idleTimeoutMs?: number;
+  journalLimit?: number;
+}
+
+export interface SyncCounters {
+  acked: number;
+  rejected: number;
+  replays: number;
+}
+
+/**
+ * Drains the outbox in seq order over one WebSocket and applies what the server sends back.
+ * The engine never merges: it queues, replays and shows. Plain Node; the desktop app and the
+ * reference CLI both drive it.
+ */
+export class SyncEngine extends EventEmitter {
+  readonly store: LocalStore;
+  readonly counters: SyncCounters = { acked: 0, rejected: 0, replays: 0 };
+  private readonly opts: Required<Omit<SyncEngineOptions, 'store'>>;
+  private ws: WebSocket | undefined;
+  private connection: Connection = 'offline';
+  private error: SyncError | null = null;
+  private running = false;
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private welcomed = false;
+  private caughtUp = false;
+  /** Highest seq sent on this connection; ops above it are still to send. */
+  private sentUpTo = 0;
+  private inflight = 0;
+  private resentFrom: number | undefined;
+  private inbox: ServerMessage[] = [];
+  private flushScheduled = false;
+  private emitScheduled = false;
+
+  constructor(options: SyncEngineOptions) {
+    super();
+    this.store = options.store;
+    this.opts = {
+      url: options.url,
+      token: options.token,
+      window: options.window ?? 2000,
+      backoff: options.backoff ?? { baseMs: 250, maxMs: 30_000 },
+      idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
+      journalLimit: options.journalLimit ?? 100,
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.error = null;
+    this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.idleTimer);
+    const ws = this.ws;
+    this.ws = undefined;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      await new Promise<void>((resolve) => {
+        ws.once('close', () => resolve());
+        ws.terminate();
+      });
+    }
+    this.flushInbox();
+    this.setConnection('offline');
+  }
+
+  /** Queues an edit durably and returns at once; it is sent when the connection allows. */
+  enqueue(edit: Edit): Op {
+    const op = this.store.enqueue(edit);
+    this.afterLocalChange();
+    return op;
+  }
+
+  enqueueAll(edits: Edit[]): Op[] {
+    const ops = this.store.enqueueAll(edits);
+    this.afterLocalChange();
+    return ops;
+  }
+
+  retry(key: string): Op {
+    const op = this.store.retry(key);
+    this.afterLocalChange();
+    return op;
+  }
+
+  discard(key: string): void {
+    this.store.discard(key);
+    this.scheduleEmit();
+  }
+
+  private afterLocalChange(): void {
+    this.pump();
+    this.updateConnection();
+    this.scheduleEmit();
+  }
+
+  getState(): SyncState {
+    const { userId, role } = this.store.identity;
+    return {
+      connection: this.connection,
+      pending: this.store.pendingCount,
+      failed: this.store.failedOps(),
+      journal: this.store.journal(this.opts.journalLimit),
+      lastSyncAt: this.store.getMeta('lastSyncAt') ?? null,
+      lastVersion: this.store.lastVersion,
+      userId: userId ?? null,
+      role: role ?? null,
+      error: this.error,
+      stopped: !this.running,
+    };
+  }
+
+  /** Resolves once the outbox is empty and the replica caught up, or when the engine stops. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const check = () => {
+        const idle = this.connection === 'synced' && this.store.pendingCount === 0;
+        if (idle || !this.running) {
+          cleanup();
+          resolve(idle);
+        }
+      };
+      const timer = setTimeout(() => {
+        cleanup();
+        resolve(false);
+      }, timeoutMs);
+      const cleanup = () => {
+        clearTimeout(timer);
+        this.off('state', check);
+      };
+      this.on('state', check);
+      check();
+    });
+  }
+
+  private connect(): void {
+    if (!this.running) return;
+    this.setConnection('connecting');
+    this.welcomed = false;
+    this.caughtUp = false;
+    this.sentUpTo = 0;
+    this.inflight = 0;
+    this.resentFrom = undefined;
+    const ws = new WebSocket(this.opts.url, { maxPayload: 256 * 1024 * 1024, handshakeTimeout: 10_000 });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.touchIdle();
+      ws.send(
+        JSON.stringify({ type: 'hello', protocol: PROTOCOL_VERSION, token: this.opts.token, clientId: this.store.clientId, lastVersion: this.store.lastVersion }),
+      );
+    });
+    ws.on('ping', () => this.touchIdle());
+    ws.on('message', (data) => {
+      this.touchIdle();
+      let message: ServerMessage;
+      try {
+        message = JSON.parse(data.toString()) as ServerMessage;
+      } catch {
+        return;
+      }
+      this.receive(message);
+    });
+    ws.on('error', (error) => {
+      if (!this.welcomed) this.error = { code: 'unreachable', message: `cannot reach ${this.opts.url}: ${error.message}` };
+    });
+    ws.on('close', (code, reason) => {
+      if (this.ws !== ws) return;
+      this.ws = undefined;
+      clearTimeout(this.idleTimer);
+      this.flushInbox();
+      if (code === 4401) this.halt({ code: 'unauthorized', message: 'the server refused this token (unknown or revoked): sign in again' });
+      else if (code === 4400) this.halt({ code: 'protocol', message: `the server does not speak sync protocol ${PROTOCOL_VERSION}: ${reason.toString()}` });
+      else this.scheduleReconnect();
+    });
+  }
+
+  private halt(error: SyncError): void {
+    this.error = error;
+    this.running = false;
+    this.setConnection('offline');
+  }
+
+  private touchIdle(): void {
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => this.ws?.terminate(), this.opts.idleTimeoutMs);
+    this.idleTimer.unref();
+  }
+
+  private scheduleReconnect(): void {
+    if (!this.running) return;
+    this.setConnection('offline');
+    const { baseMs, maxMs } = this.opts.backoff;
+    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(this.attempt, 20));
+    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    this.attempt++;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  /** Frames that arrive together are applied together, in one local transaction. */
+  private receive(message: ServerMessage): void {
+    switch (message.type) {
+      case 'welcome':
+        this.welcomed = true;
+        this.attempt = 0;
+        this.error = null;
+        this.flushInbox();
+        this.store.recordWelcome(message);
+        this.setConnection('syncing');
+        this.pump();
+        return;
+      case 'error':
+        this.flushInbox();
+        this.handleError(message);
+        return;
+      default:
+        this.inbox.push(message);
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flushInbox());
+        }
+    }
+  }
+
+  private handleError(message: Extract<ServerMessage, { type: 'error' }>): void {
+    switch (message.code) {
+      case 'unauthorized':
+        this.error = { code: 'unauthorized', message: message.message ?? 'unauthorized' };
+        return;
+      case 'out_of_order': {
+        const expected = message.expectedSeq ?? 1;
+        if (this.resentFrom === expected) return; // later frames of a pipelined send say the same
+        this.resentFrom = expected;
+        this.store.resequenceFrom(expected);
+        this.sentUpTo = expected - 1;
+        this.inflight = 0;
+        this.pump();
+        return;
+      }
+      case 'unavailable':
+        // Nothing of that push was applied: start over on a fresh connection after a pause.
+        this.error = { code: 'server', message: message.message ?? 'the server is unavailable' };
+        this.ws?.close(4000, 'retry later');
+        return;
+      case 'bad_message':
+        this.error = { code: 'protocol', message: message.message ?? 'the server did not understand a frame' };
+        return;
+    }
+  }
+
+  private flushInbox(): void {
+    this.flushScheduled = false;
+    if (this.inbox.length === 0) return;
+    const messages = this.inbox;
+    this.inbox = [];
+    const rows: Row[] = [];
+    const acks: Ack[] = [];
+    let syncedVersion: number | undefined;
+    for (const m of messages) {
+      if (m.type === 'changes') rows.push(...m.rows);
+      else if (m.type === 'ack') acks.push(m);
+      else if (m.type === 'synced') syncedVersion = Math.max(syncedVersion ?? 0, m.version);
+    }
+    const result = this.store.applyIncoming({ rows, acks, syncedVersion });
+    for (const ack of acks) if (ack.replay) this.counters.replays++;
+    this.counters.acked += result.applied;
+    this.counters.rejected += result.rejected;
+    this.inflight = Math.max(0, this.inflight - acks.length);
+    if (syncedVersion !== undefined) this.caughtUp = true;
+    if (rows.length) this.emit('rows', rows);
+    this.pump();
+    this.updateConnection();
+    this.scheduleEmit();
+  }
+
+  /** Sends pending ops after the last one sent, keeping at most `window` in flight. */
+  private pump(): void {
+    const ws = this.ws;
+    if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return;
+    while (this.inflight < this.opts.window) {
+      const room = Math.min(MAX_OPS_PER_PUSH, this.opts.window - this.inflight);
+      const ops = this.store.pendingOps(this.sentUpTo + 1, room);
+      if (ops.length === 0) return;
+      ws.send(JSON.stringify({ type: 'push', ops }));
+      this.sentUpTo = ops[ops.length - 1]!.seq;
+      this.inflight += ops.length;
+    }
+  }
+
+  private updateConnection(): void {
+    if (!this.welcomed || !this.ws) return;
+    this.setConnection(this.caughtUp && this.store.pendingCount === 0 ? 'synced' : 'syncing');
+  }
+
+  private setConnection(connection: Connection): void {
+    if (this.connection === connection) return;
+    this.connection = connection;
+    this.scheduleEmit();
+  }
+
+  private scheduleEmit(): void {
+    if (this.emitScheduled) return;
+    this.emitScheduled = true;
+    queueMicrotask(() => {
+      this.emitScheduled = false;
+      this.emit('state', this.getState());
+    });
+  }
+}

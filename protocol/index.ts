@@ -1,0 +1,3 @@
+export * from './entities.ts';
+export * from './messages.ts';
+export * from './apply-op.ts';

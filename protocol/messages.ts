@@ -1,0 +1,139 @@
+import { z } from 'zod';
+import { ENTITIES, describeIssue, uuid, type Entity, type Fields } from './entities.ts';
+
+export const PROTOCOL_VERSION = 1;
+export const MAX_FRAME_BYTES = 1024 * 1024;
+export const MAX_OPS_PER_PUSH = 500;
+
+export type Action = 'put' | 'patch' | 'delete';
+export type Role = 'coach' | 'trainee';
+export type AckStatus = 'applied' | 'partial' | 'superseded' | 'rejected';
+
+/** Stable reason codes an ack can carry. */
+export type Reason =
+  | 'coach-edit-wins'
+  | 'trainee-log-wins'
+  | 'last-write-wins'
+  | 'deleted'
+  | 'forbidden'
+  | 'invalid'
+  | 'unknown_row'
+  | 'idempotency_key_reused'
+  | 'seq_reused'
+  | 'internal';
+
+export interface Op {
+  key: string;
+  seq: number;
+  at: string;
+  entity: Entity;
+  id: string;
+  action: Action;
+  fields: Fields;
+  baseVersion: number;
+}
+
+export interface Row {
+  entity: Entity;
+  id: string;
+  version: number;
+  deleted: boolean;
+  fields: Fields;
+  by: string;
+}
+
+export interface Ack {
+  type: 'ack';
+  key: string;
+  seq: number;
+  status: AckStatus;
+  version?: number;
+  dropped?: string[];
+  reason?: Reason;
+  message?: string;
+  replay: boolean;
+}
+
+export type ErrorCode = 'bad_message' | 'unauthorized' | 'out_of_order' | 'unavailable';
+
+export type ServerMessage =
+  | { type: 'welcome'; userId: string; role: Role; nextSeq: number; serverVersion: number }
+  | { type: 'changes'; to: number; rows: Row[] }
+  | { type: 'synced'; version: number }
+  | Ack
+  | { type: 'error'; code: ErrorCode; message?: string; expectedSeq?: number };
+
+export type ClientMessage =
+  | { type: 'hello'; protocol: number; token: string; clientId: string; lastVersion: number }
+  | { type: 'push'; ops: Op[] }
+  | { type: 'pull'; since: number };
+
+const isoInstant = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, 'must be an ISO 8601 time')
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real time');
+const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const helloSchema = z.object({
+  type: z.literal('hello'),
+  protocol: z.number().int(),
+  token: z.string().min(1).max(512),
+  clientId: z.string().min(1).max(128),
+  lastVersion: count,
+});
+
+/**
+ * The frame-level shape of a push: enough to answer each op by key and seq. Everything else
+ * about an op is checked one op at a time, so one bad op is acked `rejected` instead of
+ * throwing away the whole frame.
+ */
+export const pushSchema = z.object({
+  type: z.literal('push'),
+  ops: z
+    .array(z.looseObject({ key: z.string().min(1).max(128), seq: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }))
+    .min(1, 'a push carries at least one op')
+    .max(MAX_OPS_PER_PUSH, `a push carries at most ${MAX_OPS_PER_PUSH} ops`),
+});
+
+export const pullSchema = z.object({ type: z.literal('pull'), since: count });
+
+export const opSchema = z.strictObject({
+  key: z.string().min(1).max(128),
+  seq: z.number().int().min(1),
+  at: isoInstant,
+  entity: z.enum(ENTITIES as [Entity, ...Entity[]]),
+  id: uuid,
+  action: z.enum(['put', 'patch', 'delete']),
+  fields: z.record(z.string(), z.unknown()).optional(),
+  baseVersion: count,
+});
+
+export type ParsedFrame =
+  | { ok: true; message: z.infer<typeof helloSchema> | z.infer<typeof pushSchema> | z.infer<typeof pullSchema> }
+  | { ok: false; message: string };
+
+/** Parses one text frame from a client. Never throws. */
+export function parseClientFrame(text: string): ParsedFrame {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return { ok: false, message: 'frame is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { ok: false, message: 'frame must be a JSON object' };
+  }
+  const type = (value as { type?: unknown }).type;
+  const schema = type === 'hello' ? helloSchema : type === 'push' ? pushSchema : type === 'pull' ? pullSchema : undefined;
+  if (!schema) {
+    return { ok: false, message: typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'frame has no "type"' };
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return { ok: false, message: `${type}: ${describeIssues(parsed.error)}` };
+  return { ok: true, message: parsed.data };
+}
+
+export function describeIssues(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue ? describeIssue('', issue) : 'invalid';
+}

@@ -1,0 +1,413 @@
+import { createHash } from 'node:crypto';
+import { checkOp, isEntity, type Ack, type Entity, type Fields, type Op, type Row } from '../protocol/index.ts';
+import type { User } from './auth.ts';
+import { isTransientDbError, readServerVersion, type Db } from './db.ts';
+import { explain, resolveOp, type RowMeta, type Writer } from './resolver.ts';
+import { placeRow, writeForbidden, type Placement, type PlacedRow } from './scope.ts';
+
+interface RowRecord extends PlacedRow {
+  version: number;
+  by: string;
+  meta: RowMeta;
+}
+
+interface DbRow {
+  entity: Entity;
+  id: string;
+  version: number;
+  deleted: number;
+  fields: string;
+  by: string;
+  meta: string;
+  coach_id: string | null;
+  trainee_id: string | null;
+  owner_id: string | null;
+  parent_id: string | null;
+  ref_id: string | null;
+}
+
+export interface PushOutcome {
+  acks: Ack[];
+  /** Set when an op arrived ahead of the seq the server expects; the rest were ignored. */
+  expectedSeq?: number;
+  /** Rows to send, per user id: canonical rows, and tombstones for rows that left their scope. */
+  changes: Map<string, Row[]>;
+  version: number;
+}
+
+export class UnavailableError extends Error {}
+
+/** Child entity whose placement follows a parent's, for cascades when a parent moves. */
+const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.keys(value as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/** The content of an op that its idempotency key stands for (everything but its seq). */
+export function opContentHash(raw: Record<string, unknown>): string {
+  const { seq: _seq, ...content } = raw;
+  return createHash('sha256').update(stableStringify(content)).digest('base64url');
+}
+
+function toRecord(r: DbRow): RowRecord {
+  return {
+    entity: r.entity,
+    id: r.id,
+    version: r.version,
+    deleted: r.deleted === 1,
+    fields: JSON.parse(r.fields) as Fields,
+    by: r.by,
+    meta: JSON.parse(r.meta) as RowMeta,
+    coachId: r.coach_id,
+    traineeId: r.trainee_id,
+    ownerId: r.owner_id,
+    parentId: r.parent_id,
+    refId: r.ref_id,
+  };
+}
+
+export function toWireRow(r: RowRecord): Row {
+  return { entity: r.entity, id: r.id, version: r.version, deleted: r.deleted, fields: r.deleted ? {} : r.fields, by: r.by };
+}
+
+function placementChanged(a: Placement, b: Placement): boolean {
+  return a.coachId !== b.coachId || a.traineeId !== b.traineeId || a.parentId !== b.parentId || a.refId !== b.refId;
+}
+
+/**
+ * The server's canonical state: applies pushes (one transaction each) by the domain rules,
+ * keeps the idempotency ledger and per-client seqs, and answers catch-up by scope.
+ */
+export class CanonicalStore {
+  private version: number;
+  private readonly stmts;
+
+  constructor(readonly db: Db) {
+    this.version = readServerVersion(db);
+    this.stmts = {
+      getRow: db.prepare(`SELECT * FROM canonical_rows WHERE entity = ? AND id = ?`),
+      putRow: db.prepare(
+        `INSERT INTO canonical_rows (entity, id, version, deleted, fields, by, meta, coach_id, trainee_id, owner_id, parent_id, ref_id)
+         VALUES (@entity, @id, @version, @deleted, @fields, @by, @meta, @coachId, @traineeId, @ownerId, @parentId, @refId)
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields,
+           by = excluded.by, meta = excluded.meta, coach_id = excluded.coach_id, trainee_id = excluded.trainee_id,
+           owner_id = excluded.owner_id, parent_id = excluded.parent_id, ref_id = excluded.ref_id`,
+      ),
+      relink: db.prepare(`UPDATE canonical_rows SET coach_id = ?, trainee_id = ?, version = ? WHERE entity = ? AND id = ?`),
+      bump: db.prepare(`UPDATE canonical_rows SET version = ? WHERE entity = ? AND id = ?`),
+      children: db.prepare(`SELECT * FROM canonical_rows WHERE parent_id = ? AND entity = ?`),
+      exerciseTrainees: db
+        .prepare(
+          `SELECT DISTINCT trainee_id FROM canonical_rows
+           WHERE ref_id = ? AND entity = 'prescription' AND deleted = 0 AND trainee_id IS NOT NULL`,
+        )
+        .pluck(),
+      ledgerGet: db.prepare(`SELECT hash, ack FROM ledger WHERE user_id = ? AND key = ?`),
+      ledgerPut: db.prepare(`INSERT INTO ledger (user_id, key, client_id, seq, hash, ack) VALUES (?, ?, ?, ?, ?, ?)`),
+      clientGet: db.prepare(`SELECT next_seq FROM clients WHERE user_id = ? AND client_id = ?`).pluck(),
+      clientPut: db.prepare(
+        `INSERT INTO clients (user_id, client_id, next_seq, last_seen) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, client_id) DO UPDATE SET next_seq = excluded.next_seq, last_seen = excluded.last_seen`,
+      ),
+      exitPut: db.prepare(`INSERT OR IGNORE INTO scope_exits (user_id, version, entity, id) VALUES (?, ?, ?, ?)`),
+      setVersion: db.prepare(`UPDATE server_meta SET value = ? WHERE key = 'version'`),
+      coachRows: db.prepare(`SELECT * FROM canonical_rows WHERE coach_id = ? AND version > ? ORDER BY version`),
+      traineeRows: db.prepare(`SELECT * FROM canonical_rows WHERE trainee_id = ? AND version > ? ORDER BY version`),
+      ownRows: db.prepare(`SELECT * FROM canonical_rows WHERE owner_id = ? AND version > ? ORDER BY version`),
+      traineeExercises: db.prepare(
+        `SELECT * FROM canonical_rows WHERE entity = 'exercise' AND version > ? AND id IN
+           (SELECT ref_id FROM canonical_rows WHERE entity = 'prescription' AND trainee_id = ? AND deleted = 0)`,
+      ),
+      exitsSince: db.prepare(
+        `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = ? AND version > ? GROUP BY entity, id`,
+      ),
+    };
+  }
+
+  get currentVersion(): number {
+    return this.version;
+  }
+
+  nextSeq(userId: string, clientId: string): number {
+    return (this.stmts.clientGet.get(userId, clientId) as number | undefined) ?? 1;
+  }
+
+  private load(entity: Entity, id: string): RowRecord | undefined {
+    const row = this.stmts.getRow.get(entity, id) as DbRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Everyone who may see this row now. */
+  private audience(r: RowRecord): Set<string> {
+    const users = new Set<string>();
+    if (r.entity === 'settings') {
+      if (r.ownerId) users.add(r.ownerId);
+      return users;
+    }
+    if (r.coachId) users.add(r.coachId);
+    if (r.traineeId) users.add(r.traineeId);
+    if (r.entity === 'exercise') for (const t of this.stmts.exerciseTrainees.all(r.id) as string[]) users.add(t);
+    return users;
+  }
+
+  /**
+   * Applies one push from one client in one transaction. Throws UnavailableError when the
+   * database is passingly unable to commit; nothing is applied then.
+   */
+  push(user: User, clientId: string, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): PushOutcome {
+    const writer: Writer = { userId: user.id, role: user.role, clientId };
+    const versionBefore = this.version;
+    const run = this.db.transaction(() => {
+      let expected = this.nextSeq(user.id, clientId);
+      const startSeq = expected;
+      const acks: Ack[] = [];
+      const touched = new Map<string, { entity: Entity; id: string; before: Set<string> }>();
+      const touch = (r: RowRecord | undefined, entity: Entity, id: string) => {
+        const k = `${entity}\u0000${id}`;
+        if (!touched.has(k)) touched.set(k, { entity, id, before: r ? this.audience(r) : new Set() });
+      };
+      let expectedSeq: number | undefined;
+
+      for (const raw of ops) {
+        const hash = opContentHash(raw);
+        const stored = this.stmts.ledgerGet.get(user.id, raw.key) as { hash: string; ack: string } | undefined;
+        if (raw.seq < expected) {
+          acks.push(this.replayOrRefuse(raw, hash, stored));
+          continue;
+        }
+        if (raw.seq > expected) {
+          expectedSeq = expected;
+          break;
+        }
+        expected++;
+        if (stored) {
+          acks.push(stored.hash === hash ? { ...(JSON.parse(stored.ack) as Ack), replay: true } : keyReused(raw));
+          continue;
+        }
+        let ack: Ack;
+        try {
+          ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, touch))();
+        } catch (error) {
+          if (isTransientDbError(error)) throw error;
+          console.error(`push from ${user.id}/${clientId}: op ${raw.key} failed`, error);
+          ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
+        }
+        this.stmts.ledgerPut.run(user.id, raw.key, clientId, raw.seq, hash, JSON.stringify(ack));
+        acks.push(ack);
+      }
+
+      const changes = this.settleTouched(touched, versionBefore, user.id);
+      if (expected !== startSeq) this.stmts.clientPut.run(user.id, clientId, expected, new Date(receivedAt).toISOString());
+      if (this.version !== versionBefore) this.stmts.setVersion.run(String(this.version));
+      const outcome: PushOutcome = { acks, changes, version: this.version };
+      if (expectedSeq !== undefined) outcome.expectedSeq = expectedSeq;
+      return outcome;
+    });
+    try {
+      return run();
+    } catch (error) {
+      this.version = versionBefore;
+      if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
+      throw error;
+    }
+  }
+
+  private replayOrRefuse(raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string } | undefined): Ack {
+    if (!stored) {
+      return {
+        type: 'ack',
+        key: raw.key,
+        seq: raw.seq,
+        status: 'rejected',
+        reason: 'seq_reused',
+        message: `seq ${raw.seq} was already used by another edit from this install`,
+        replay: false,
+      };
+    }
+    if (stored.hash !== hash) return keyReused(raw);
+    return { ...(JSON.parse(stored.ack) as Ack), seq: raw.seq, replay: true };
+  }
+
+  private applyOne(
+    raw: Record<string, unknown> & { key: string; seq: number },
+    writer: Writer,
+    user: User,
+    receivedAt: number,
+    touch: (r: RowRecord | undefined, entity: Entity, id: string) => void,
+  ): Ack {
+    const base = { type: 'ack' as const, key: raw.key, seq: raw.seq, replay: false };
+    const checked = checkOp(raw);
+    if (!checked.ok) return { ...base, status: 'rejected', reason: 'invalid', message: checked.message };
+    const op = checked.op;
+    const existing = this.load(op.entity, op.id);
+
+    const lookup = (entity: Entity, id: string) => this.load(entity, id);
+    let after: Placement | undefined = existing;
+    if (op.action === 'put' || (op.action === 'patch' && existing && !existing.deleted)) {
+      const merged = op.action === 'put' ? op.fields : { ...existing!.fields, ...op.fields };
+      const placed = placeRow(op.entity, op.id, merged, lookup);
+      if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
+      after = placed.placement;
+    }
+    if (after) {
+      const forbidden = writeForbidden(user, op, existing, after);
+      if (forbidden) return { ...base, status: 'rejected', reason: 'forbidden', message: forbidden };
+    }
+
+    const version = this.version + 1;
+    const at = Math.min(Date.parse(op.at), receivedAt);
+    const resolution = resolveOp(existing, op, writer, at, version);
+    if (resolution.status === 'rejected') return { ...base, ...resolution };
+    if (resolution.status === 'superseded') {
+      const ack: Ack = { ...base, status: 'superseded', version: existing?.version ?? 0, reason: resolution.reason };
+      if (resolution.dropped.length) ack.dropped = resolution.dropped;
+      ack.message = explain(resolution.reason, resolution.dropped, op.entity);
+      return ack;
+    }
+
+    this.version = version;
+    touch(existing, op.entity, op.id);
+    const placement = after ?? existing!;
+    const next: RowRecord = {
+      entity: op.entity,
+      id: op.id,
+      version,
+      by: writer.userId,
+      deleted: resolution.next.deleted,
+      fields: resolution.next.fields,
+      meta: resolution.next.meta,
+      coachId: placement.coachId,
+      traineeId: placement.traineeId,
+      ownerId: placement.ownerId,
+      parentId: placement.parentId,
+      refId: placement.refId,
+    };
+    this.write(next);
+    if (existing && placementChanged(existing, next)) this.relinkChildren(next, version, touch);
+    if (op.entity === 'prescription') {
+      if (existing?.refId) touch(this.load('exercise', existing.refId), 'exercise', existing.refId);
+      if (next.refId && next.refId !== existing?.refId) touch(this.load('exercise', next.refId), 'exercise', next.refId);
+    }
+
+    const ack: Ack = { ...base, status: resolution.status, version };
+    if (resolution.dropped.length) ack.dropped = resolution.dropped;
+    if (resolution.reason) {
+      ack.reason = resolution.reason;
+      ack.message = explain(resolution.reason, resolution.dropped, op.entity);
+    }
+    return ack;
+  }
+
+  private write(r: RowRecord): void {
+    this.stmts.putRow.run({
+      entity: r.entity,
+      id: r.id,
+      version: r.version,
+      deleted: r.deleted ? 1 : 0,
+      fields: JSON.stringify(r.fields),
+      by: r.by,
+      meta: JSON.stringify(r.meta),
+      coachId: r.coachId,
+      traineeId: r.traineeId,
+      ownerId: r.ownerId,
+      parentId: r.parentId,
+      refId: r.refId,
+    });
+  }
+
+  /** A parent moved to another trainee (or coach): its descendants follow, with new versions. */
+  private relinkChildren(parent: RowRecord, version: number, touch: (r: RowRecord | undefined, entity: Entity, id: string) => void): void {
+    const childEntity = CHILD_OF[parent.entity];
+    if (!childEntity) return;
+    for (const row of this.stmts.children.all(parent.id, childEntity) as DbRow[]) {
+      const child = toRecord(row);
+      if (child.coachId === parent.coachId && child.traineeId === parent.traineeId) continue;
+      touch(child, child.entity, child.id);
+      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
+      const moved = { ...child, coachId: parent.coachId, traineeId: parent.traineeId, version };
+      if (child.entity === 'prescription' && child.refId) touch(this.load('exercise', child.refId), 'exercise', child.refId);
+      this.relinkChildren(moved, version, touch);
+    }
+  }
+
+  /**
+   * After a push: every row it touched goes to everyone who sees it now; everyone who saw it
+   * before and no longer does gets a tombstone, live and (through scope_exits) in catch-up.
+   */
+  private settleTouched(
+    touched: Map<string, { entity: Entity; id: string; before: Set<string> }>,
+    versionBefore: number,
+    writerId: string,
+  ): Map<string, Row[]> {
+    const changes = new Map<string, Row[]>();
+    const send = (userId: string, row: Row) => {
+      const list = changes.get(userId);
+      if (list) list.push(row);
+      else changes.set(userId, [row]);
+    };
+    for (const { entity, id, before } of touched.values()) {
+      const current = this.load(entity, id);
+      if (!current) continue;
+      const after = this.audience(current);
+      const left = [...before].filter((u) => !after.has(u));
+      const joined = [...after].some((u) => !before.has(u));
+      if (current.version <= versionBefore) {
+        if (!left.length && !joined) continue;
+        // Only its audience changed (an exercise seen through a program): give it a new version.
+        current.version = ++this.version;
+        this.stmts.bump.run(current.version, entity, id);
+      }
+      const row = toWireRow(current);
+      for (const userId of after) send(userId, row);
+      for (const userId of left) {
+        this.stmts.exitPut.run(userId, current.version, entity, id);
+        send(userId, { entity, id, version: current.version, deleted: true, fields: {}, by: writerId });
+      }
+    }
+    return changes;
+  }
+
+  /**
+   * Everything in this user's scope newer than `since`, in version order, and tombstones for
+   * rows that left the scope since then.
+   */
+  catchUp(user: { id: string; role: string }, since: number): { rows: Row[]; version: number } {
+    const version = this.version;
+    const records: RowRecord[] = [];
+    const own = this.stmts.ownRows.all(user.id, since) as DbRow[];
+    const scoped =
+      user.role === 'coach'
+        ? (this.stmts.coachRows.all(user.id, since) as DbRow[])
+        : [...(this.stmts.traineeRows.all(user.id, since) as DbRow[]), ...(this.stmts.traineeExercises.all(since, user.id) as DbRow[])];
+    for (const row of [...scoped, ...own]) records.push(toRecord(row));
+    const sent = new Set(records.map((r) => `${r.entity}\u0000${r.id}`));
+    const rows = records.sort((a, b) => a.version - b.version).map(toWireRow);
+    for (const exit of this.stmts.exitsSince.all(user.id, since) as Array<{ entity: Entity; id: string; version: number }>) {
+      if (!isEntity(exit.entity) || sent.has(`${exit.entity}\u0000${exit.id}`)) continue;
+      const current = this.load(exit.entity, exit.id);
+      if (current && this.audience(current).has(user.id)) continue;
+      rows.push({ entity: exit.entity, id: exit.id, version: exit.version, deleted: true, fields: {}, by: current?.by ?? '' });
+    }
+    return { rows, version };
+  }
+}
+
+function keyReused(raw: { key: string; seq: number }): Ack {
+  return {
+    type: 'ack',
+    key: raw.key,
+    seq: raw.seq,
+    status: 'rejected',
+    reason: 'idempotency_key_reused',
+    message: 'this idempotency key was already used for a different edit',
+    replay: false,
+  };
+}

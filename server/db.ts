@@ -1,0 +1,109 @@
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+/**
+ * The canonical store. One row per entity instance (tombstones kept), with the per-field write
+ * metadata the resolver needs and denormalised scope columns so catch-up is one indexed scan:
+ *  - coach_id: the coach who owns the row (null for settings);
+ *  - trainee_id: the trainee the row belongs to or is assigned to (null for templates, exercises);
+ *  - owner_id: the user a settings row belongs to;
+ *  - parent_id / ref_id: the parent row and, for prescriptions, the exercise (for cascades).
+ */
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS users (
+  id TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('coach', 'trainee')),
+  name TEXT,
+  coach_id TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tokens (
+  hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id),
+  created_at TEXT NOT NULL,
+  revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS canonical_rows (
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  deleted INTEGER NOT NULL DEFAULT 0,
+  fields TEXT NOT NULL,
+  by TEXT NOT NULL,
+  meta TEXT NOT NULL,
+  coach_id TEXT,
+  trainee_id TEXT,
+  owner_id TEXT,
+  parent_id TEXT,
+  ref_id TEXT,
+  PRIMARY KEY (entity, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS rows_by_coach ON canonical_rows (coach_id, version) WHERE coach_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rows_by_trainee ON canonical_rows (trainee_id, version) WHERE trainee_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rows_by_owner ON canonical_rows (owner_id, version) WHERE owner_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rows_by_parent ON canonical_rows (parent_id) WHERE parent_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS rows_by_ref ON canonical_rows (ref_id) WHERE ref_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS scope_exits (
+  user_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  PRIMARY KEY (user_id, version, entity, id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger (
+  user_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  ack TEXT NOT NULL,
+  PRIMARY KEY (user_id, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS clients (
+  user_id TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  next_seq INTEGER NOT NULL,
+  last_seen TEXT NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS server_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`;
+
+/** Opens (and creates or migrates) the server's database file. */
+export function openServerDb(file: string): Db {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // An ack promises the edit is stored: the commit must reach the disk before the ack leaves.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 2000');
+  db.pragma('foreign_keys = ON');
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`${file} was written by a newer CoachDesk server (schema ${current}, this one knows ${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.prepare(`INSERT OR IGNORE INTO server_meta (key, value) VALUES ('version', '0')`).run();
+  return db;
+}
+
+export function readServerVersion(db: Db): number {
+  const row = db.prepare(`SELECT value FROM server_meta WHERE key = 'version'`).get() as { value: string };
+  return Number(row.value);
+}
+
+/** SQLite failures that pass by themselves: the client should simply try again later. */
+export function isTransientDbError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED') || code === 'SQLITE_FULL' || code.startsWith('SQLITE_IOERR'))
+  );
+}

@@ -1,0 +1,110 @@
+import type { Entity, Fields, Op } from '../protocol/index.ts';
+import type { User } from './auth.ts';
+
+/** Where a row sits: the columns that decide who may see and write it. */
+export interface Placement {
+  coachId: string | null;
+  traineeId: string | null;
+  ownerId: string | null;
+  parentId: string | null;
+  refId: string | null;
+}
+
+export interface PlacedRow extends Placement {
+  entity: Entity;
+  id: string;
+  deleted: boolean;
+  fields: Fields;
+}
+
+/** Looks up a row's placement (tombstones included), for parents and references. */
+export type LookupPlacement = (entity: Entity, id: string) => PlacedRow | undefined;
+
+export type PlacementResult = { ok: true; placement: Placement } | { ok: false; reason: 'unknown_row' | 'forbidden'; message: string };
+
+const NONE: Placement = { coachId: null, traineeId: null, ownerId: null, parentId: null, refId: null };
+
+function str(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function parentOf(lookup: LookupPlacement, entity: Entity, id: string | null, field: string): PlacedRow | string {
+  const parent = id ? lookup(entity, id) : undefined;
+  return parent ?? `${field}: no ${entity} with id ${id}`;
+}
+
+/** Derives a row's placement from its (validated, complete) fields and its parents. */
+export function placeRow(entity: Entity, id: string, fields: Fields, lookup: LookupPlacement): PlacementResult {
+  const unknown = (message: string): PlacementResult => ({ ok: false, reason: 'unknown_row', message });
+  switch (entity) {
+    case 'trainee':
+      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: id } };
+    case 'exercise':
+      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId) } };
+    case 'program':
+      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: str(fields.traineeId) } };
+    case 'settings':
+      return { ok: true, placement: { ...NONE, ownerId: id } };
+    case 'workout': {
+      const program = parentOf(lookup, 'program', str(fields.programId), 'workout.programId');
+      if (typeof program === 'string') return unknown(program);
+      return { ok: true, placement: { ...NONE, coachId: program.coachId, traineeId: program.traineeId, parentId: program.id } };
+    }
+    case 'prescription': {
+      const workout = parentOf(lookup, 'workout', str(fields.workoutId), 'prescription.workoutId');
+      if (typeof workout === 'string') return unknown(workout);
+      const exercise = parentOf(lookup, 'exercise', str(fields.exerciseId), 'prescription.exerciseId');
+      if (typeof exercise === 'string') return unknown(exercise);
+      if (exercise.coachId !== workout.coachId) {
+        return { ok: false, reason: 'forbidden', message: 'prescription.exerciseId: the exercise belongs to another coach' };
+      }
+      return {
+        ok: true,
+        placement: { ...NONE, coachId: workout.coachId, traineeId: workout.traineeId, parentId: workout.id, refId: exercise.id },
+      };
+    }
+    case 'session': {
+      const trainee = parentOf(lookup, 'trainee', str(fields.traineeId), 'session.traineeId');
+      if (typeof trainee === 'string') return unknown(trainee);
+      return { ok: true, placement: { ...NONE, coachId: trainee.coachId, traineeId: trainee.id } };
+    }
+    case 'set_log': {
+      const session = parentOf(lookup, 'session', str(fields.sessionId), 'set_log.sessionId');
+      if (typeof session === 'string') return unknown(session);
+      return { ok: true, placement: { ...NONE, coachId: session.coachId, traineeId: session.traineeId, parentId: session.id } };
+    }
+  }
+}
+
+/** Fields a trainee may never change on a prescription of their program. */
+const TRAINEE_FIXED_PRESCRIPTION_FIELDS = ['workoutId', 'exerciseId'];
+
+/**
+ * May this user write this row, given where it sits now (`before`, absent for a new row) and
+ * where the op would put it (`after`)? Returns the reason in words when not.
+ */
+export function writeForbidden(user: User, op: Op, before: Placement | undefined, after: Placement): string | undefined {
+  const mine = (p: Placement) => (op.entity === 'settings' ? p.ownerId === user.id : user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id);
+  if (op.entity === 'settings' && op.id !== user.id) return 'settings rows are per user: the id must be your user id';
+  if ((before && !mine(before)) || !mine(after)) return `this ${op.entity.replace('_', ' ')} is not yours to change`;
+  if (user.role === 'coach' || op.entity === 'settings') return undefined;
+  switch (op.entity) {
+    case 'session':
+    case 'set_log':
+      return undefined;
+    case 'prescription':
+      if (op.action !== 'patch' || !before) return 'a trainee may only patch prescriptions of their own program';
+      for (const field of TRAINEE_FIXED_PRESCRIPTION_FIELDS) {
+        if (field in op.fields) return `a trainee may not change prescription.${field}`;
+      }
+      return undefined;
+    default:
+      return `a trainee may not write ${op.entity} rows`;
+  }
+}
+
+/** May this user see a row placed here? (Exercises seen through a trainee's program are not covered.) */
+export function placementVisibleTo(user: { id: string; role: string }, entity: Entity, p: Placement): boolean {
+  if (entity === 'settings') return p.ownerId === user.id;
+  return user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id;
+}

@@ -1,0 +1,237 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
+import { authenticate, type User } from './auth.ts';
+import { CanonicalStore, UnavailableError } from './canonical-store.ts';
+import { openServerDb, type Db } from './db.ts';
+
+export interface SyncServerOptions {
+  /** A database file path, or an open database. */
+  db: string | Db;
+  host?: string;
+  port?: number;
+  pingIntervalMs?: number;
+  helloTimeoutMs?: number;
+  /** Bad frames allowed per minute before the peer is closed with 1008. */
+  badFrameLimit?: number;
+  /** Rows per catch-up `changes` frame. */
+  catchUpChunk?: number;
+  log?: (line: string) => void;
+}
+
+interface Peer {
+  ws: WebSocket;
+  user?: User;
+  clientId?: string;
+  missedPongs: number;
+  badFrames: number[];
+  helloTimer?: NodeJS.Timeout;
+}
+
+export const CLOSE = {
+  tooBig: 1009,
+  policy: 1008,
+  badProtocol: 4400,
+  unauthorized: 4401,
+  helloTimeout: 4408,
+} as const;
+
+/** The sync server: one WebSocket endpoint at /sync over the canonical store. */
+export class SyncServer {
+  readonly store: CanonicalStore;
+  private readonly db: Db;
+  private readonly ownsDb: boolean;
+  private readonly http: HttpServer;
+  private readonly wss: WebSocketServer;
+  private readonly peers = new Set<Peer>();
+  private readonly byUser = new Map<string, Set<Peer>>();
+  private pingTimer?: NodeJS.Timeout;
+  private readonly opts: Required<Omit<SyncServerOptions, 'db'>>;
+
+  constructor(options: SyncServerOptions) {
+    this.opts = {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8787,
+      pingIntervalMs: options.pingIntervalMs ?? 30_000,
+      helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
+      badFrameLimit: options.badFrameLimit ?? 20,
+      catchUpChunk: options.catchUpChunk ?? 500,
+      log: options.log ?? ((line) => console.error(line)),
+    };
+    this.ownsDb = typeof options.db === 'string';
+    this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
+    this.store = new CanonicalStore(this.db);
+    this.http = createServer((_req, res) => {
+      res.writeHead(426, { 'content-type': 'text/plain' }).end('CoachDesk sync: connect with a WebSocket to /sync\n');
+    });
+    this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
+    this.wss.on('connection', (ws) => this.accept(ws));
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.http.once('error', reject);
+      this.http.listen(this.opts.port, this.opts.host, () => resolve());
+    });
+    this.pingTimer = setInterval(() => this.heartbeat(), this.opts.pingIntervalMs);
+    this.pingTimer.unref();
+    return this.url;
+  }
+
+  get url(): string {
+    const address = this.http.address() as AddressInfo;
+    return `ws://${this.opts.host}:${address.port}/sync`;
+  }
+
+  get connectionCount(): number {
+    return this.peers.size;
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.pingTimer);
+    for (const peer of this.peers) peer.ws.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    await new Promise<void>((resolve) => this.http.close(() => resolve()));
+    if (this.ownsDb) this.db.close();
+  }
+
+  private accept(ws: WebSocket): void {
+    const peer: Peer = { ws, missedPongs: 0, badFrames: [] };
+    this.peers.add(peer);
+    peer.helloTimer = setTimeout(() => {
+      if (!peer.user) ws.close(CLOSE.helloTimeout, 'hello must come within 10 s');
+    }, this.opts.helloTimeoutMs);
+    ws.on('pong', () => (peer.missedPongs = 0));
+    ws.on('message', (data, isBinary) => this.receive(peer, data, isBinary));
+    ws.on('close', () => this.forget(peer));
+    ws.on('error', (error) => {
+      // A frame over the limit surfaces here; ws closes with 1009 by itself.
+      this.opts.log(`connection error${peer.user ? ` (${peer.user.id})` : ''}: ${error.message}`);
+    });
+  }
+
+  private forget(peer: Peer): void {
+    clearTimeout(peer.helloTimer);
+    this.peers.delete(peer);
+    if (peer.user) {
+      const set = this.byUser.get(peer.user.id);
+      set?.delete(peer);
+      if (set?.size === 0) this.byUser.delete(peer.user.id);
+    }
+  }
+
+  private heartbeat(): void {
+    for (const peer of this.peers) {
+      if (peer.missedPongs >= 2) {
+        peer.ws.terminate();
+        continue;
+      }
+      peer.missedPongs++;
+      peer.ws.ping();
+    }
+  }
+
+  private send(peer: Peer, message: ServerMessage): void {
+    this.sendRaw(peer, JSON.stringify(message));
+  }
+
+  private sendRaw(peer: Peer, text: string): void {
+    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(text);
+  }
+
+  private badFrame(peer: Peer, message: string): void {
+    const now = Date.now();
+    peer.badFrames = peer.badFrames.filter((t) => now - t < 60_000);
+    peer.badFrames.push(now);
+    this.send(peer, { type: 'error', code: 'bad_message', message });
+    if (peer.badFrames.length > this.opts.badFrameLimit) peer.ws.close(CLOSE.policy, 'too many bad frames');
+  }
+
+  private receive(peer: Peer, data: RawData, isBinary: boolean): void {
+    const receivedAt = Date.now();
+    if (isBinary) return this.badFrame(peer, 'frames must be text (JSON)');
+    const parsed = parseClientFrame(data.toString());
+    if (!parsed.ok) return this.badFrame(peer, parsed.message);
+    const message = parsed.message;
+    try {
+      if (message.type === 'hello') return this.hello(peer, message);
+      if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
+      if (message.type === 'pull') return this.catchUp(peer, message.since);
+      this.push(peer, message.ops, receivedAt);
+    } catch (error) {
+      if (error instanceof UnavailableError) {
+        this.opts.log(`unavailable: ${error.message}`);
+        return this.send(peer, { type: 'error', code: 'unavailable', message: 'the server could not store edits just now; try again' });
+      }
+      this.opts.log(`unexpected failure handling ${message.type}: ${(error as Error).stack ?? error}`);
+      this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
+    }
+  }
+
+  private hello(peer: Peer, hello: { protocol: number; token: string; clientId: string; lastVersion: number }): void {
+    if (peer.user) return this.badFrame(peer, 'hello was already received on this connection');
+    if (hello.protocol !== PROTOCOL_VERSION) {
+      this.send(peer, { type: 'error', code: 'bad_message', message: `this server speaks protocol ${PROTOCOL_VERSION}, not ${hello.protocol}` });
+      return peer.ws.close(CLOSE.badProtocol, 'unsupported protocol');
+    }
+    const user = authenticate(this.db, hello.token);
+    if (!user) {
+      this.send(peer, { type: 'error', code: 'unauthorized', message: 'unknown or revoked token' });
+      return peer.ws.close(CLOSE.unauthorized, 'unauthorized');
+    }
+    clearTimeout(peer.helloTimer);
+    peer.user = user;
+    peer.clientId = hello.clientId;
+    const set = this.byUser.get(user.id) ?? new Set();
+    set.add(peer);
+    this.byUser.set(user.id, set);
+    this.send(peer, {
+      type: 'welcome',
+      userId: user.id,
+      role: user.role,
+      nextSeq: this.store.nextSeq(user.id, hello.clientId),
+      serverVersion: this.store.currentVersion,
+    });
+    this.catchUp(peer, hello.lastVersion);
+  }
+
+  private catchUp(peer: Peer, since: number): void {
+    const { rows, version } = this.store.catchUp(peer.user!, since);
+    const chunk = this.opts.catchUpChunk;
+    for (let i = 0; i < rows.length; i += chunk) {
+      this.send(peer, { type: 'changes', to: version, rows: rows.slice(i, i + chunk) });
+    }
+    this.send(peer, { type: 'synced', version });
+  }
+
+  private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): void {
+    const user = peer.user!;
+    const outcome = this.store.push(user, peer.clientId!, ops, receivedAt);
+    // The pusher first gets the rows that carry its ops' outcome, then the acks.
+    const own = outcome.changes.get(user.id);
+    if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
+    for (const ack of outcome.acks) this.send(peer, ack);
+    if (outcome.expectedSeq !== undefined) {
+      this.send(peer, { type: 'error', code: 'out_of_order', expectedSeq: outcome.expectedSeq, message: `expected seq ${outcome.expectedSeq}` });
+    }
+    this.broadcast(outcome.changes, outcome.version, peer);
+  }
+
+  /** Sends each user's rows to every connection of theirs (but the pusher's), then `synced`. */
+  private broadcast(changes: Map<string, Row[]>, version: number, except: Peer): void {
+    const synced = JSON.stringify({ type: 'synced', version });
+    for (const [userId, rows] of changes) {
+      const peers = this.byUser.get(userId);
+      if (!peers) continue;
+      const frame = JSON.stringify({ type: 'changes', to: version, rows });
+      for (const peer of peers) {
+        if (peer === except) continue;
+        this.sendRaw(peer, frame);
+        this.sendRaw(peer, synced);
+      }
+    }
+    // The pusher is up to date too once its acks are out.
+    this.sendRaw(except, synced);
+  }
+}
