@@ -44,7 +44,9 @@ async function main(argv: string[]): Promise<void> {
     case 'serve': {
       const port = values.port === undefined ? 8787 : Number(values.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, not ${values.port}`);
-      const server = new SyncServer({ db: values.db, host: values.host ?? '127.0.0.1', port });
+      // Crash tests only: COACHDESK_CRASH_AFTER_COMMITS=N kills the server between commit and ack.
+      const crashAfterCommits = Number(process.env.COACHDESK_CRASH_AFTER_COMMITS ?? 0) || 0;
+      const server = new SyncServer({ db: values.db, host: values.host ?? '127.0.0.1', port, crashAfterCommits });
       const url = await server.listen();
       console.log(`listening ${url}`);
       const stop = () => {

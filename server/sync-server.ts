@@ -18,6 +18,11 @@ export interface SyncServerOptions {
   /** Rows per catch-up `changes` frame. */
   catchUpChunk?: number;
   log?: (line: string) => void;
+  /**
+   * Fault injection for crash tests: after this many committed pushes the process kills
+   * itself (SIGKILL) before sending anything, i.e. between commit and ack.
+   */
+  crashAfterCommits?: number;
 }
 
 interface Peer {
@@ -47,6 +52,7 @@ export class SyncServer {
   private readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
   private pingTimer?: NodeJS.Timeout;
+  private commits = 0;
   private readonly opts: Required<Omit<SyncServerOptions, 'db'>>;
 
   constructor(options: SyncServerOptions) {
@@ -58,6 +64,7 @@ export class SyncServer {
       badFrameLimit: options.badFrameLimit ?? 20,
       catchUpChunk: options.catchUpChunk ?? 500,
       log: options.log ?? ((line) => console.error(line)),
+      crashAfterCommits: options.crashAfterCommits ?? 0,
     };
     this.ownsDb = typeof options.db === 'string';
     this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
@@ -208,6 +215,7 @@ export class SyncServer {
   private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): void {
     const user = peer.user!;
     const outcome = this.store.push(user, peer.clientId!, ops, receivedAt);
+    if (this.opts.crashAfterCommits > 0 && ++this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
     // The pusher first gets the rows that carry its ops' outcome, then the acks.
     const own = outcome.changes.get(user.id);
     if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
