@@ -1,3 +1,4 @@
 export * from './entities.ts';
 export * from './messages.ts';
 export * from './apply-op.ts';
+export * from './ids.ts';

@@ -1,5 +1,5 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import type { Role } from '../protocol/index.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { newId, type Role } from '../protocol/index.ts';
 import type { Db } from './db.ts';
 
 export interface User {
@@ -33,7 +33,7 @@ export function addCoach(db: Db, name: string): IssuedToken {
   const trimmed = name.trim();
   if (!trimmed) throw new Error('a coach needs a name (--name)');
   return db.transaction(() => {
-    const id = randomUUID();
+    const id = newId();
     db.prepare(`INSERT INTO users (id, role, name, created_at) VALUES (?, 'coach', ?, ?)`).run(id, trimmed, new Date().toISOString());
     return storeToken(db, id);
   })();

@@ -37,6 +37,17 @@ export interface PushOutcome {
 
 export class UnavailableError extends Error {}
 
+/** A row a push changed: who saw it before, and what it is now (when written). */
+interface TouchedRow {
+  entity: Entity;
+  id: string;
+  before: Set<string>;
+  current?: RowRecord;
+}
+
+/** Notes a row before the push changes it; `now` is its new state when the push wrote it. */
+type Touch = (before: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord) => void;
+
 /** Child entity whose placement follows a parent's, for cascades when a parent moves. */
 const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
 
@@ -76,6 +87,13 @@ function toRecord(r: DbRow): RowRecord {
 
 export function toWireRow(r: RowRecord): Row {
   return { entity: r.entity, id: r.id, version: r.version, deleted: r.deleted, fields: r.deleted ? {} : r.fields, by: r.by };
+}
+
+/** Trainees see an exercise through live prescriptions in their programs. */
+function exerciseAudienceMayChange(before: RowRecord | undefined, after: RowRecord): boolean {
+  if (!before) return after.traineeId !== null;
+  if (before.traineeId === null && after.traineeId === null) return false;
+  return before.refId !== after.refId || before.traineeId !== after.traineeId || before.deleted !== after.deleted;
 }
 
 function placementChanged(a: Placement, b: Placement): boolean {
@@ -163,16 +181,43 @@ export class CanonicalStore {
    * database is passingly unable to commit; nothing is applied then.
    */
   push(user: User, clientId: string, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): PushOutcome {
+    const versionBefore = this.version;
+    try {
+      try {
+        return this.pushTx(user, clientId, ops, receivedAt, false);
+      } catch (error) {
+        if (isTransientDbError(error)) throw error;
+        // An op failed unexpectedly: run the push again, each op in a savepoint of its own,
+        // so that op alone is rejected and the queue behind it moves on.
+        this.version = versionBefore;
+        return this.pushTx(user, clientId, ops, receivedAt, true);
+      }
+    } catch (error) {
+      this.version = versionBefore;
+      if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
+      throw error;
+    }
+  }
+
+  private pushTx(
+    user: User,
+    clientId: string,
+    ops: Array<Record<string, unknown> & { key: string; seq: number }>,
+    receivedAt: number,
+    careful: boolean,
+  ): PushOutcome {
     const writer: Writer = { userId: user.id, role: user.role, clientId };
     const versionBefore = this.version;
-    const run = this.db.transaction(() => {
+    return this.db.transaction(() => {
       let expected = this.nextSeq(user.id, clientId);
       const startSeq = expected;
       const acks: Ack[] = [];
-      const touched = new Map<string, { entity: Entity; id: string; before: Set<string> }>();
-      const touch = (r: RowRecord | undefined, entity: Entity, id: string) => {
+      const touched = new Map<string, TouchedRow>();
+      const touch: Touch = (r, entity, id, now) => {
         const k = `${entity}\u0000${id}`;
-        if (!touched.has(k)) touched.set(k, { entity, id, before: r ? this.audience(r) : new Set() });
+        let entry = touched.get(k);
+        if (!entry) touched.set(k, (entry = { entity, id, before: r ? this.audience(r) : new Set() }));
+        if (now) entry.current = now;
       };
       let expectedSeq: number | undefined;
 
@@ -193,12 +238,15 @@ export class CanonicalStore {
           continue;
         }
         let ack: Ack;
-        try {
-          ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, touch))();
-        } catch (error) {
-          if (isTransientDbError(error)) throw error;
-          console.error(`push from ${user.id}/${clientId}: op ${raw.key} failed`, error);
-          ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
+        if (!careful) ack = this.applyOne(raw, writer, user, receivedAt, touch);
+        else {
+          try {
+            ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, touch))();
+          } catch (error) {
+            if (isTransientDbError(error)) throw error;
+            console.error(`push from ${user.id}/${clientId}: op ${raw.key} failed`, error);
+            ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
+          }
         }
         this.stmts.ledgerPut.run(user.id, raw.key, clientId, raw.seq, hash, JSON.stringify(ack));
         acks.push(ack);
@@ -210,14 +258,7 @@ export class CanonicalStore {
       const outcome: PushOutcome = { acks, changes, version: this.version };
       if (expectedSeq !== undefined) outcome.expectedSeq = expectedSeq;
       return outcome;
-    });
-    try {
-      return run();
-    } catch (error) {
-      this.version = versionBefore;
-      if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
-      throw error;
-    }
+    })();
   }
 
   private replayOrRefuse(raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string } | undefined): Ack {
@@ -241,7 +282,7 @@ export class CanonicalStore {
     writer: Writer,
     user: User,
     receivedAt: number,
-    touch: (r: RowRecord | undefined, entity: Entity, id: string) => void,
+    touch: Touch,
   ): Ack {
     const base = { type: 'ack' as const, key: raw.key, seq: raw.seq, replay: false };
     const checked = checkOp(raw);
@@ -274,7 +315,6 @@ export class CanonicalStore {
     }
 
     this.version = version;
-    touch(existing, op.entity, op.id);
     const placement = after ?? existing!;
     const next: RowRecord = {
       entity: op.entity,
@@ -290,9 +330,10 @@ export class CanonicalStore {
       parentId: placement.parentId,
       refId: placement.refId,
     };
+    touch(existing, op.entity, op.id, next);
     this.write(next);
     if (existing && placementChanged(existing, next)) this.relinkChildren(next, version, touch);
-    if (op.entity === 'prescription') {
+    if (op.entity === 'prescription' && exerciseAudienceMayChange(existing, next)) {
       if (existing?.refId) touch(this.load('exercise', existing.refId), 'exercise', existing.refId);
       if (next.refId && next.refId !== existing?.refId) touch(this.load('exercise', next.refId), 'exercise', next.refId);
     }
@@ -324,15 +365,15 @@ export class CanonicalStore {
   }
 
   /** A parent moved to another trainee (or coach): its descendants follow, with new versions. */
-  private relinkChildren(parent: RowRecord, version: number, touch: (r: RowRecord | undefined, entity: Entity, id: string) => void): void {
+  private relinkChildren(parent: RowRecord, version: number, touch: Touch): void {
     const childEntity = CHILD_OF[parent.entity];
     if (!childEntity) return;
     for (const row of this.stmts.children.all(parent.id, childEntity) as DbRow[]) {
       const child = toRecord(row);
       if (child.coachId === parent.coachId && child.traineeId === parent.traineeId) continue;
-      touch(child, child.entity, child.id);
-      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
       const moved = { ...child, coachId: parent.coachId, traineeId: parent.traineeId, version };
+      touch(child, child.entity, child.id, moved);
+      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
       if (child.entity === 'prescription' && child.refId) touch(this.load('exercise', child.refId), 'exercise', child.refId);
       this.relinkChildren(moved, version, touch);
     }
@@ -343,7 +384,7 @@ export class CanonicalStore {
    * before and no longer does gets a tombstone, live and (through scope_exits) in catch-up.
    */
   private settleTouched(
-    touched: Map<string, { entity: Entity; id: string; before: Set<string> }>,
+    touched: Map<string, TouchedRow>,
     versionBefore: number,
     writerId: string,
   ): Map<string, Row[]> {
@@ -353,8 +394,8 @@ export class CanonicalStore {
       if (list) list.push(row);
       else changes.set(userId, [row]);
     };
-    for (const { entity, id, before } of touched.values()) {
-      const current = this.load(entity, id);
+    for (const { entity, id, before, current: written } of touched.values()) {
+      const current = written ?? this.load(entity, id);
       if (!current) continue;
       const after = this.audience(current);
       const left = [...before].filter((u) => !after.has(u));

@@ -34,6 +34,14 @@ interface Peer {
   helloTimer?: NodeJS.Timeout;
 }
 
+/** Hundreds of small frames go out in one write instead of one system call each. */
+function corkUntilNextTick(ws: WebSocket): void {
+  const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (!socket) return;
+  socket.cork();
+  process.nextTick(() => socket.uncork());
+}
+
 export const CLOSE = {
   tooBig: 1009,
   policy: 1008,
@@ -216,6 +224,7 @@ export class SyncServer {
     const user = peer.user!;
     const outcome = this.store.push(user, peer.clientId!, ops, receivedAt);
     if (this.opts.crashAfterCommits > 0 && ++this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
+    corkUntilNextTick(peer.ws);
     // The pusher first gets the rows that carry its ops' outcome, then the acks.
     const own = outcome.changes.get(user.id);
     if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });

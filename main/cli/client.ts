@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { newId } from '../../protocol/index.ts';
 import { parseArgs } from 'node:util';
 import type { Edit } from '../sync/local-store.ts';
 import { LocalStore, LocalStoreError } from '../sync/local-store.ts';
@@ -106,7 +106,7 @@ async function run(argv: string[]): Promise<number> {
           exerciseId: values.exercise,
           reps: values.reps === undefined ? undefined : positiveInt('reps', values.reps),
           load: values.load === undefined ? undefined : Number(values.load),
-          newId: randomUUID,
+          newId,
         });
         if (typeof plan === 'string') throw new CliError(plan, 2);
         store.enqueueAll(plan satisfies Edit[]);

@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import {
   applyOp,
   checkOp,
+  newId,
   type Ack,
   type Action,
   type Entity,
@@ -246,7 +247,7 @@ export class LocalStore {
         throw new LocalStoreError(edits.length > 1 ? `edit ${ops.length + 1} of ${edits.length}: ${message}` : message);
       };
       const checked = checkOp({
-        key: randomUUID(),
+        key: newId(),
         seq: this.nextSeqValue + ops.length,
         at,
         entity: edit.entity,
@@ -450,7 +451,7 @@ export class LocalStore {
     const old = toOp(stored);
     const op: Op = {
       ...old,
-      key: randomUUID(),
+      key: newId(),
       seq: this.nextSeqValue,
       at: new Date().toISOString(),
       baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,

@@ -1,0 +1,40 @@
+import { randomFillSync } from 'node:crypto';
+
+let lastMs = 0;
+let counter = 0;
+// Random bytes drawn in bulk: one system call per 512 ids instead of one per id.
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function random(n: number): Buffer {
+  if (poolAt + n > pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  const out = pool.subarray(poolAt, poolAt + n);
+  poolAt += n;
+  return out;
+}
+
+/**
+ * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then a counter and random bits.
+ * Ids and idempotency keys made this way sort by creation time, so the databases that index
+ * them append to the end of their B-trees instead of writing pages all over the file (about
+ * three times the insert rate of random v4 UUIDs, measured in bench/).
+ */
+export function newId(now = Date.now()): string {
+  if (now <= lastMs) {
+    counter++;
+    if (counter > 0xfff) {
+      lastMs++; // more than 4096 ids in one millisecond: borrow the next one, stay ordered
+      counter = 0;
+    }
+  } else {
+    lastMs = now;
+    counter = random(1)[0]! & 0x7f; // start low so the counter has room to grow
+  }
+  const ms = lastMs.toString(16).padStart(12, '0');
+  const rand = random(8);
+  const tail = (((rand[0]! & 0x3f) | 0x80).toString(16) + rand.subarray(1).toString('hex'));  // variant 10
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
+}
