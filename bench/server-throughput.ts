@@ -1,39 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import WebSocket from 'ws';
 import { newId } from '../protocol/index.ts';
 import { addCoach } from '../server/auth.ts';
 import { openServerDb } from '../server/db.ts';
 import { summarize } from './stats.ts';
-
-const ROOT = new URL('..', import.meta.url).pathname;
-
-export async function startServerProcess(dbFile: string): Promise<{ url: string; child: ChildProcess; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/cli.ts', 'serve', '--db', dbFile, '--port', '0'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      const m = /^listening (\S+)/.exec(line);
-      if (m) resolve(m[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
-  });
-  return {
-    url,
-    child,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
-  };
-}
+import { startServerProcess } from '../main/embedded/server-process.ts';
 
 interface LoadClient {
   ws: WebSocket;

@@ -1,0 +1,65 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+/** The sync server's CLI. The app runs it as a separate process and never imports its code. */
+const SERVER_CLI = fileURLToPath(new URL('../../server/cli.ts', import.meta.url));
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+function serverArgs(args: string[]): string[] {
+  return ['--import', 'tsx', SERVER_CLI, ...args];
+}
+
+export interface ServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `server serve` and resolves with its URL once it prints `listening …`. */
+export function startServerProcess(db: string, opts: { host?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, serverArgs(['serve', '--db', db, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0)]), {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...opts.env },
+  });
+  return new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const onExit = (code: number | null) => reject(new Error(`the sync server exited (${code}) before listening`));
+    child.once('exit', onExit);
+    lines.on('line', (line) => {
+      const m = /^listening (\S+)/.exec(line);
+      if (!m) return;
+      child.off('exit', onExit);
+      resolve({
+        url: m[1]!,
+        child,
+        stop: () =>
+          new Promise<void>((done) => {
+            if (child.exitCode !== null || child.signalCode !== null) return done();
+            child.once('exit', () => done());
+            child.kill('SIGTERM');
+          }),
+      });
+    });
+  });
+}
+
+/** Runs one admin command of the server CLI (add-coach, add-trainee-token, …) and parses its JSON. */
+export function serverAdmin<T = { userId: string; token: string }>(args: string[]): Promise<T> {
+  const child = spawn(process.execPath, serverArgs(args), { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`server ${args[0]} failed: ${err.trim() || `exit ${code}`}`));
+      try {
+        resolve(JSON.parse(out) as T);
+      } catch {
+        reject(new Error(`server ${args[0]} printed no JSON: ${out.trim()}`));
+      }
+    });
+  });
+}
