@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { addCoach, addTraineeToken, revokeTokens } from './auth.ts';
-import { openServerDb } from './db.ts';
+import { openServerDb, type Db } from './db.ts';
 import { SyncServer } from './sync-server.ts';
 
 const USAGE = `usage:
@@ -12,6 +12,16 @@ const USAGE = `usage:
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
   process.exit(2);
+}
+
+/** Runs one admin command on the database file and prints its result as JSON. */
+function withDb(file: string, command: (db: Db) => unknown): void {
+  const db = openServerDb(file);
+  try {
+    console.log(JSON.stringify(command(db)));
+  } finally {
+    db.close();
+  }
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -58,33 +68,16 @@ async function main(argv: string[]): Promise<void> {
     }
     case 'add-coach': {
       if (!values.name) fail('--name is required');
-      const db = openServerDb(values.db);
-      try {
-        console.log(JSON.stringify(addCoach(db, values.name)));
-      } finally {
-        db.close();
-      }
-      return;
+      const name = values.name;
+      return withDb(values.db, (db) => addCoach(db, name));
     }
     case 'add-trainee-token': {
       if (!values.trainee) fail('--trainee <traineeId> is required');
-      const db = openServerDb(values.db);
-      try {
-        console.log(JSON.stringify(addTraineeToken(db, values.trainee)));
-      } finally {
-        db.close();
-      }
-      return;
+      const trainee = values.trainee;
+      return withDb(values.db, (db) => addTraineeToken(db, trainee));
     }
     case 'revoke-token': {
-      const db = openServerDb(values.db);
-      try {
-        const revoked = revokeTokens(db, { token: values.token, userId: values.user });
-        console.log(JSON.stringify({ revoked }));
-      } finally {
-        db.close();
-      }
-      return;
+      return withDb(values.db, (db) => ({ revoked: revokeTokens(db, { token: values.token, userId: values.user }) }));
     }
     default:
       fail(`unknown command "${command}"`);
