@@ -213,12 +213,20 @@ export class CanonicalStore {
       const startSeq = expected;
       const acks: Ack[] = [];
       const touched = new Map<string, TouchedRow>();
-      const touch: Touch = (r, entity, id, now) => {
-        const k = `${entity}\u0000${id}`;
-        let entry = touched.get(k);
-        if (!entry) touched.set(k, (entry = { entity, id, before: r ? this.audience(r) : new Set() }));
-        if (now) entry.current = now;
+      const record = (row: TouchedRow) => {
+        const k = `${row.entity}\u0000${row.id}`;
+        const entry = touched.get(k);
+        if (!entry) touched.set(k, row);
+        else if (row.current) entry.current = row.current;
       };
+      // Who saw a row is read before the op changes it (the audience comes from the database).
+      const noted = (r: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord): TouchedRow => ({
+        entity,
+        id,
+        before: r ? this.audience(r) : new Set(),
+        ...(now ? { current: now } : {}),
+      });
+      const touch: Touch = (r, entity, id, now) => record(noted(r, entity, id, now));
       let expectedSeq: number | undefined;
 
       for (const raw of ops) {
@@ -234,16 +242,21 @@ export class CanonicalStore {
         }
         expected++;
         if (stored) {
-          acks.push(stored.hash === hash ? { ...(JSON.parse(stored.ack) as Ack), replay: true } : keyReused(raw));
+          acks.push(this.replayOrRefuse(raw, hash, stored));
           continue;
         }
         let ack: Ack;
         if (!careful) ack = this.applyOne(raw, writer, user, receivedAt, touch);
         else {
+          // Touches are staged so a failed op leaves nothing to broadcast.
+          const staged: TouchedRow[] = [];
+          const versionBeforeOp = this.version;
           try {
-            ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, touch))();
+            ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, (...args) => staged.push(noted(...args))))();
+            for (const row of staged) record(row);
           } catch (error) {
             if (isTransientDbError(error)) throw error;
+            this.version = versionBeforeOp;
             console.error(`push from ${user.id}/${clientId}: op ${raw.key} failed`, error);
             ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
           }
@@ -330,13 +343,14 @@ export class CanonicalStore {
       parentId: placement.parentId,
       refId: placement.refId,
     };
+    // Everything whose audience this op may change is noted before anything is written.
     touch(existing, op.entity, op.id, next);
-    this.write(next);
-    if (existing && placementChanged(existing, next)) this.relinkChildren(next, version, touch);
     if (op.entity === 'prescription' && exerciseAudienceMayChange(existing, next)) {
       if (existing?.refId) touch(this.load('exercise', existing.refId), 'exercise', existing.refId);
       if (next.refId && next.refId !== existing?.refId) touch(this.load('exercise', next.refId), 'exercise', next.refId);
     }
+    this.write(next);
+    if (existing && placementChanged(existing, next)) this.relinkChildren(next, version, touch);
 
     const ack: Ack = { ...base, status: resolution.status, version };
     if (resolution.dropped.length) ack.dropped = resolution.dropped;
@@ -373,8 +387,8 @@ export class CanonicalStore {
       if (child.coachId === parent.coachId && child.traineeId === parent.traineeId) continue;
       const moved = { ...child, coachId: parent.coachId, traineeId: parent.traineeId, version };
       touch(child, child.entity, child.id, moved);
-      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
       if (child.entity === 'prescription' && child.refId) touch(this.load('exercise', child.refId), 'exercise', child.refId);
+      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
       this.relinkChildren(moved, version, touch);
     }
   }
