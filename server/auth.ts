@@ -19,8 +19,9 @@ export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }
 
+/** 256 random bits. The prefix keeps a token from starting with "-", which CLIs read as an option. */
 function newToken(): string {
-  return randomBytes(32).toString('base64url'); // 256 bits
+  return `cdt_${randomBytes(32).toString('base64url')}`;
 }
 
 function storeToken(db: Db, userId: string): IssuedToken {

@@ -1,6 +1,9 @@
 import type { Fields } from '../../protocol/index.ts';
 import type { Edit, LocalStore } from '../sync/local-store.ts';
 
+/** set_log.setIndex's upper bound in the protocol's schema. */
+const MAX_SET_INDEX = 1000;
+
 export interface SetLogRequest {
   sessionId: string;
   traineeId: string;
@@ -36,6 +39,9 @@ export function planSetLogs(store: LocalStore, req: SetLogRequest): Edit[] | str
   if (req.load !== undefined && !(req.load >= 0)) return '--load must be a number of 0 or more';
 
   let setIndex = 1 + Math.max(-1, ...store.list('set_log', (f) => f.sessionId === req.sessionId).map((r) => Number(r.fields.setIndex)));
+  if (setIndex + req.count - 1 > MAX_SET_INDEX) {
+    return `a session holds at most ${MAX_SET_INDEX + 1} sets and this one has ${setIndex}: log the rest in another session`;
+  }
   for (let i = 0; i < req.count; i++) {
     const p = req.exerciseId ? undefined : prescriptions[i % prescriptions.length]!.fields;
     const targetReps = typeof p?.reps === 'string' ? p.reps : undefined;

@@ -43,6 +43,23 @@ export interface SyncCounters {
   replays: number;
 }
 
+/** Pushes stay well under the server's 1 MiB frame limit, whatever the ops carry. */
+const PUSH_FRAME_BUDGET = 768 * 1024;
+
+/** The longest run of ops from the start that fits one push frame (at least one op). */
+export function pushFrame(ops: Op[]): { text: string; count: number } {
+  const parts: string[] = [];
+  let bytes = 0;
+  for (const op of ops) {
+    const json = JSON.stringify(op);
+    const size = Buffer.byteLength(json);
+    if (parts.length > 0 && bytes + size + 1 > PUSH_FRAME_BUDGET) break;
+    parts.push(json);
+    bytes += size + 1;
+  }
+  return { text: `{"type":"push","ops":[${parts.join(',')}]}`, count: parts.length };
+}
+
 /**
  * Drains the outbox in seq order over one WebSocket and applies what the server sends back.
  * The engine never merges: it queues, replays and shows. Plain Node; the desktop app and the
@@ -322,9 +339,10 @@ export class SyncEngine extends EventEmitter {
       const room = Math.min(MAX_OPS_PER_PUSH, this.opts.window - this.inflight);
       const ops = this.store.pendingOps(this.sentUpTo + 1, room);
       if (ops.length === 0) return;
-      ws.send(JSON.stringify({ type: 'push', ops }));
-      this.sentUpTo = ops[ops.length - 1]!.seq;
-      this.inflight += ops.length;
+      const frame = pushFrame(ops);
+      ws.send(frame.text);
+      this.sentUpTo = ops[frame.count - 1]!.seq;
+      this.inflight += frame.count;
     }
   }
 
