@@ -51,12 +51,14 @@ type Touch = (before: RowRecord | undefined, entity: Entity, id: string, now?: R
 /** Child entity whose placement follows a parent's, for cascades when a parent moves. */
 const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
 
-function stableStringify(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+/** JSON with sorted keys. Below 16 levels (valid ops have 3) it stops: such ops are invalid anyway. */
+function stableStringify(value: unknown, depth = 0): string {
+  if (depth > 16) return '"…"';
+  if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.keys(value as object)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k], depth + 1)}`);
     return `{${entries.join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -327,8 +329,14 @@ export class CanonicalStore {
       return ack;
     }
 
+    // Where the row sits follows the fields it keeps: a dropped traineeId must not move it.
+    let placement = after ?? existing!;
+    if (!resolution.next.deleted && resolution.dropped.length > 0) {
+      const placed = placeRow(op.entity, op.id, resolution.next.fields, lookup);
+      if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
+      placement = placed.placement;
+    }
     this.version = version;
-    const placement = after ?? existing!;
     const next: RowRecord = {
       entity: op.entity,
       id: op.id,

@@ -51,6 +51,14 @@ function conflicts(write: FieldWrite | undefined, op: Op, writer: Writer): write
   return write !== undefined && write.v > op.baseVersion && write.c !== writer.clientId;
 }
 
+/**
+ * A value a trainee logged on a set stays until the trainee changes it (PROTOCOL.md's
+ * invariant), even against a coach who saw it before editing.
+ */
+function traineeLogKept(entity: string, write: FieldWrite | undefined, writer: Writer): Reason | undefined {
+  return entity === 'set_log' && write?.r === 'trainee' && writer.role !== 'trainee' ? 'trainee-log-wins' : undefined;
+}
+
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   return a !== undefined && b !== undefined && JSON.stringify(a) === JSON.stringify(b);
@@ -74,8 +82,9 @@ export function resolveOp(existing: StoredRow | undefined, op: Op, writer: Write
 
   if (existing.deleted) {
     if (op.action !== 'put') return { status: 'superseded', dropped: Object.keys(op.fields), reason: 'deleted' };
+    // Only a writer who would win against the delete under the row's class brings it back.
     const deletion = existing.meta[DELETE_META];
-    if (conflicts(deletion, op, writer) && earlierWriteKept(cls, stamp, deletion)) {
+    if (deletion && earlierWriteKept(cls, stamp, deletion)) {
       return { status: 'superseded', dropped: Object.keys(op.fields), reason: 'deleted' };
     }
     const meta: RowMeta = { ...existing.meta };
@@ -107,7 +116,7 @@ export function resolveOp(existing: StoredRow | undefined, op: Op, writer: Write
       continue;
     }
     const write = existing.meta[field];
-    const kept = conflicts(write, op, writer) ? earlierWriteKept(cls, stamp, write) : undefined;
+    const kept = traineeLogKept(op.entity, write, writer) ?? (conflicts(write, op, writer) ? earlierWriteKept(cls, stamp, write) : undefined);
     if (kept) {
       dropped.push(field);
       reason ??= kept;

@@ -41,8 +41,17 @@ export function placeRow(entity: Entity, id: string, fields: Fields, lookup: Loo
       return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: id } };
     case 'exercise':
       return { ok: true, placement: { ...NONE, coachId: str(fields.coachId) } };
-    case 'program':
-      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: str(fields.traineeId) } };
+    case 'program': {
+      const traineeId = str(fields.traineeId);
+      if (traineeId !== null) {
+        const trainee = parentOf(lookup, 'trainee', traineeId, 'program.traineeId');
+        if (typeof trainee === 'string') return unknown(trainee);
+        if (trainee.coachId !== str(fields.coachId)) {
+          return { ok: false, reason: 'forbidden', message: "program.traineeId: a program can only be given to the coach's own trainee" };
+        }
+      }
+      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId } };
+    }
     case 'settings':
       return { ok: true, placement: { ...NONE, ownerId: id } };
     case 'workout': {

@@ -82,6 +82,8 @@ export class SyncServer {
     });
     this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
     this.wss.on('connection', (ws) => this.accept(ws));
+    // ws re-emits the HTTP server's errors (a busy port, say); listen() reports those.
+    this.wss.on('error', (error) => this.opts.log(`sync endpoint error: ${error.message}`));
   }
 
   async listen(): Promise<string> {

@@ -65,7 +65,7 @@ async function syncNow(store: LocalStore, server: string | undefined, token: str
   await engine.stop();
   const state = engine.getState();
   const summary = { pending: state.pending, acked: engine.counters.acked, rejected: engine.counters.rejected };
-  if (state.error?.code === 'unauthorized' || state.error?.code === 'protocol') {
+  if (state.error?.code === 'unauthorized' || state.error?.code === 'protocol' || state.error?.code === 'wrong_user') {
     console.log(JSON.stringify(summary));
     throw new CliError(state.error.message, 4);
   }

@@ -88,9 +88,21 @@ CREATE TABLE IF NOT EXISTS outbox (
   action TEXT NOT NULL,
   fields TEXT NOT NULL,
   base_version INTEGER NOT NULL,
+  at TEXT NOT NULL
+);
+-- Edits the server refused: out of the seq space (the server has consumed their seqs), kept
+-- until the user retries or discards them.
+CREATE TABLE IF NOT EXISTS failed (
+  key TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  entity TEXT NOT NULL,
+  id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  fields TEXT NOT NULL,
+  base_version INTEGER NOT NULL,
   at TEXT NOT NULL,
-  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'failed')),
-  last_ack TEXT
+  ack TEXT NOT NULL,
+  failed_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS journal (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -116,8 +128,11 @@ interface OutboxRow {
   fields: string;
   base_version: number;
   at: string;
-  status: 'pending' | 'failed';
-  last_ack: string | null;
+}
+
+interface FailedRow extends OutboxRow {
+  ack: string;
+  failed_at: string;
 }
 
 function toOp(r: OutboxRow): Op {
@@ -164,10 +179,15 @@ export class LocalStore {
       ),
       outboxByKey: db.prepare(`SELECT * FROM outbox WHERE key = ?`),
       outboxDelete: db.prepare(`DELETE FROM outbox WHERE key = ?`),
-      outboxFail: db.prepare(`UPDATE outbox SET status = 'failed', last_ack = ? WHERE key = ?`),
-      outboxPending: db.prepare(`SELECT * FROM outbox WHERE status = 'pending' AND seq >= ? ORDER BY seq LIMIT ?`),
-      outboxAllPending: db.prepare(`SELECT * FROM outbox WHERE status = 'pending' ORDER BY seq`),
-      outboxFailed: db.prepare(`SELECT * FROM outbox WHERE status = 'failed' ORDER BY seq`),
+      outboxPending: db.prepare(`SELECT * FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?`),
+      outboxAllPending: db.prepare(`SELECT * FROM outbox ORDER BY seq`),
+      failedInsert: db.prepare(
+        `INSERT OR REPLACE INTO failed (key, seq, entity, id, action, fields, base_version, at, ack, failed_at)
+         VALUES (@key, @seq, @entity, @id, @action, @fields, @base_version, @at, @ack, @failed_at)`,
+      ),
+      failedByKey: db.prepare(`SELECT * FROM failed WHERE key = ?`),
+      failedDelete: db.prepare(`DELETE FROM failed WHERE key = ?`),
+      failedAll: db.prepare(`SELECT * FROM failed ORDER BY failed_at, seq`),
       outboxResequence: db.prepare(`UPDATE outbox SET seq = ? WHERE key = ?`),
       journalInsert: db.prepare(
         `INSERT INTO journal (at, key, entity, row_id, action, status, reason, dropped, message, fields) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -322,14 +342,10 @@ export class LocalStore {
     return (this.stmts.outboxPending.all(fromSeq, limit) as OutboxRow[]).map(toOp);
   }
 
-  firstPendingSeq(): number | undefined {
-    return (this.stmts.outboxPending.get(0, 1) as OutboxRow | undefined)?.seq;
-  }
-
   failedOps(): FailedOp[] {
-    return (this.stmts.outboxFailed.all() as OutboxRow[]).map((r) => {
-      const ack = r.last_ack ? (JSON.parse(r.last_ack) as Ack & { failedAt?: string }) : undefined;
-      return { op: toOp(r), reason: ack?.reason ?? 'rejected', message: ack?.message ?? 'the server refused this edit', failedAt: ack?.failedAt ?? r.at };
+    return (this.stmts.failedAll.all() as FailedRow[]).map((r) => {
+      const ack = JSON.parse(r.ack) as Ack;
+      return { op: toOp(r), reason: ack.reason ?? 'rejected', message: ack.message ?? 'the server refused this edit', failedAt: r.failed_at };
     });
   }
 
@@ -349,37 +365,36 @@ export class LocalStore {
     }));
   }
 
-  /** Records who this install syncs as and what the server expects next from it. */
+  /** Records who this install syncs as, and numbers the outbox from the seq the server expects. */
   recordWelcome(welcome: { userId: string; role: Role; nextSeq: number }): void {
     this.db.transaction(() => {
       this.setMeta('userId', welcome.userId);
       this.setMeta('role', welcome.role);
-      if (welcome.nextSeq > this.nextSeqValue) {
-        // The server has seen seqs this file has not (a restored backup): never reuse them.
-        this.setMeta('nextSeq', String(welcome.nextSeq));
-        this.nextSeqValue = welcome.nextSeq;
-      }
+      this.renumberPending(welcome.nextSeq);
     })();
   }
 
   /**
-   * The server expects `expectedSeq` but every pending op is numbered above it, and nothing
-   * below is left here: the server never saw these ops, so they are renumbered from there.
+   * Numbers the pending ops contiguously from `from`, in their order, and the next edit after
+   * them. Always safe: an op the server already applied is known by its key and only replayed,
+   * and one it never saw is applied once. It is what keeps the queue moving when the server's
+   * count and this file's disagree (a file restored from a backup, a server restored from one).
    */
-  resequenceFrom(expectedSeq: number): boolean {
-    const first = this.firstPendingSeq();
-    if (first === undefined || first <= expectedSeq) return false;
-    const all = (this.db.prepare(`SELECT * FROM outbox ORDER BY seq`).all() as OutboxRow[]).filter((r) => r.seq >= first);
+  renumberPending(from: number): void {
+    const pending = this.stmts.outboxAllPending.all() as OutboxRow[];
+    const aligned = pending.every((r, i) => r.seq === from + i);
+    const next = from + pending.length;
+    if (aligned && next === this.nextSeqValue) return;
     this.db.transaction(() => {
-      // Move out of the way first so the primary key never collides mid-update.
-      for (const r of all) this.stmts.outboxResequence.run(-r.seq, r.key);
-      let seq = expectedSeq;
-      for (const r of all) this.stmts.outboxResequence.run(seq++, r.key);
-      this.setMeta('nextSeq', String(seq));
-      this.nextSeqValue = seq;
+      if (!aligned) {
+        // Move out of the way first so the primary key never collides mid-update.
+        for (const r of pending) this.stmts.outboxResequence.run(-r.seq, r.key);
+        pending.forEach((r, i) => this.stmts.outboxResequence.run(from + i, r.key));
+      }
+      this.setMeta('nextSeq', String(next));
     })();
-    this.rebuildOverlay();
-    return true;
+    this.nextSeqValue = next;
+    if (!aligned) this.rebuildOverlay();
   }
 
   private rebuildOverlay(): void {
@@ -406,13 +421,13 @@ export class LocalStore {
         const now = new Date().toISOString();
         for (const ack of batch.acks) {
           const stored = this.stmts.outboxByKey.get(ack.key) as OutboxRow | undefined;
-          if (!stored || stored.status !== 'pending') continue;
+          if (!stored) continue;
           const op = toOp(stored);
+          this.stmts.outboxDelete.run(ack.key);
           if (ack.status === 'rejected') {
-            this.stmts.outboxFail.run(JSON.stringify({ ...ack, failedAt: now }), ack.key);
+            this.stmts.failedInsert.run({ ...stored, ack: JSON.stringify(ack), failed_at: now });
             result.rejected++;
           } else {
-            this.stmts.outboxDelete.run(ack.key);
             result.applied++;
             if (ack.status === 'partial' || ack.status === 'superseded') {
               this.stmts.journalInsert.run(
@@ -446,8 +461,8 @@ export class LocalStore {
 
   /** A failed edit, sent again as a new edit (new key and seq) on the current row. */
   retry(key: string): Op {
-    const stored = this.stmts.outboxByKey.get(key) as OutboxRow | undefined;
-    if (!stored || stored.status !== 'failed') throw new LocalStoreError(`no failed edit with key ${key}`);
+    const stored = this.stmts.failedByKey.get(key) as FailedRow | undefined;
+    if (!stored) throw new LocalStoreError(`no failed edit with key ${key}`);
     const old = toOp(stored);
     const op: Op = {
       ...old,
@@ -457,7 +472,7 @@ export class LocalStore {
       baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,
     };
     this.db.transaction(() => {
-      this.stmts.outboxDelete.run(key);
+      this.stmts.failedDelete.run(key);
       this.insertTx([op]);
     })();
     this.nextSeqValue = op.seq + 1;
@@ -467,9 +482,7 @@ export class LocalStore {
 
   /** Drops a failed edit for good (the user confirmed). */
   discard(key: string): void {
-    const stored = this.stmts.outboxByKey.get(key) as OutboxRow | undefined;
-    if (!stored || stored.status !== 'failed') throw new LocalStoreError(`no failed edit with key ${key}`);
-    this.stmts.outboxDelete.run(key);
+    if (this.stmts.failedDelete.run(key).changes === 0) throw new LocalStoreError(`no failed edit with key ${key}`);
   }
 
   close(): void {

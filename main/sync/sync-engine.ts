@@ -6,7 +6,7 @@ import type { Edit, FailedOp, JournalEntry, LocalStore } from './local-store.ts'
 export type Connection = 'offline' | 'connecting' | 'syncing' | 'synced';
 
 export interface SyncError {
-  code: 'unauthorized' | 'unreachable' | 'protocol' | 'server';
+  code: 'unauthorized' | 'unreachable' | 'protocol' | 'server' | 'wrong_user' | 'local';
   message: string;
 }
 
@@ -83,6 +83,8 @@ export class SyncEngine extends EventEmitter {
   private inflight = 0;
   private resentFrom: number | undefined;
   private inbox: ServerMessage[] = [];
+  /** Server "unavailable" answers and local failures since the last ack: the backoff keeps growing through reconnects. */
+  private troubles = 0;
   private flushScheduled = false;
   private emitScheduled = false;
 
@@ -118,7 +120,7 @@ export class SyncEngine extends EventEmitter {
         ws.terminate();
       });
     }
-    this.flushInbox();
+    this.guarded('store what the server sent', () => this.flushInbox());
     this.setConnection('offline');
   }
 
@@ -153,6 +155,29 @@ export class SyncEngine extends EventEmitter {
   }
 
   getState(): SyncState {
+    try {
+      this.lastState = this.readState();
+    } catch (error) {
+      this.error = { code: 'local', message: `could not read the local database: ${(error as Error).message}` };
+      this.lastState = { ...this.lastState, connection: this.connection, error: this.error, stopped: !this.running };
+    }
+    return this.lastState;
+  }
+
+  private lastState: SyncState = {
+    connection: 'offline',
+    pending: 0,
+    failed: [],
+    journal: [],
+    lastSyncAt: null,
+    lastVersion: 0,
+    userId: null,
+    role: null,
+    error: null,
+    stopped: true,
+  };
+
+  private readState(): SyncState {
     const { userId, role } = this.store.identity;
     return {
       connection: this.connection,
@@ -225,7 +250,7 @@ export class SyncEngine extends EventEmitter {
       if (this.ws !== ws) return;
       this.ws = undefined;
       clearTimeout(this.idleTimer);
-      this.flushInbox();
+      this.guarded('store what the server sent', () => this.flushInbox());
       if (code === 4401) this.halt({ code: 'unauthorized', message: 'the server refused this token (unknown or revoked): sign in again' });
       else if (code === 4400) this.halt({ code: 'protocol', message: `the server does not speak sync protocol ${PROTOCOL_VERSION}: ${reason.toString()}` });
       else this.scheduleReconnect();
@@ -255,18 +280,48 @@ export class SyncEngine extends EventEmitter {
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
+  /**
+   * A local database failure (disk full, file locked) must not take the app down: drop the
+   * connection and come back later; the server resends whatever was not stored.
+   */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.error = { code: 'local', message: `could not ${what}: ${(error as Error).message}` };
+      this.inbox = [];
+      this.troubles++;
+      this.ws?.close(4000, 'local failure');
+      this.scheduleEmit();
+    }
+  }
+
   /** Frames that arrive together are applied together, in one local transaction. */
   private receive(message: ServerMessage): void {
+    this.guarded('store what the server sent', () => this.handle(message));
+  }
+
+  private handle(message: ServerMessage): void {
     switch (message.type) {
-      case 'welcome':
+      case 'welcome': {
+        const known = this.store.identity.userId;
+        if (known && known !== message.userId) {
+          this.ws?.close(4000, 'wrong user');
+          return this.halt({
+            code: 'wrong_user',
+            message: 'this token belongs to another user than the one this local database syncs for: use another database file',
+          });
+        }
         this.welcomed = true;
-        this.attempt = 0;
+        // After "unavailable" answers, keep backing off even though the connection opens.
+        this.attempt = this.troubles;
         this.error = null;
         this.flushInbox();
         this.store.recordWelcome(message);
         this.setConnection('syncing');
         this.pump();
         return;
+      }
       case 'error':
         this.flushInbox();
         this.handleError(message);
@@ -275,7 +330,7 @@ export class SyncEngine extends EventEmitter {
         this.inbox.push(message);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
-          setImmediate(() => this.flushInbox());
+          setImmediate(() => this.guarded('store what the server sent', () => this.flushInbox()));
         }
     }
   }
@@ -289,7 +344,7 @@ export class SyncEngine extends EventEmitter {
         const expected = message.expectedSeq ?? 1;
         if (this.resentFrom === expected) return; // later frames of a pipelined send say the same
         this.resentFrom = expected;
-        this.store.resequenceFrom(expected);
+        this.store.renumberPending(expected);
         this.sentUpTo = expected - 1;
         this.inflight = 0;
         this.pump();
@@ -297,6 +352,7 @@ export class SyncEngine extends EventEmitter {
       }
       case 'unavailable':
         // Nothing of that push was applied: start over on a fresh connection after a pause.
+        this.troubles++;
         this.error = { code: 'server', message: message.message ?? 'the server is unavailable' };
         this.ws?.close(4000, 'retry later');
         return;
@@ -321,6 +377,7 @@ export class SyncEngine extends EventEmitter {
     }
     const result = this.store.applyIncoming({ rows, acks, syncedVersion });
     for (const ack of acks) if (ack.replay) this.counters.replays++;
+    if (acks.length) this.troubles = 0;
     this.counters.acked += result.applied;
     this.counters.rejected += result.rejected;
     this.inflight = Math.max(0, this.inflight - acks.length);

@@ -112,7 +112,8 @@ describe('lost acks', () => {
     assert.equal(ben.store.pendingCount, ops.length, 'without acks the outbox keeps every op');
     assert.equal(ben.engine.counters.acked, 0);
 
-    // The connection drops; the engine reconnects and sends the same ops (same keys, same seqs).
+    // The connection drops; the engine reconnects and sends the same ops (same keys), numbered
+    // from the seq the server expects, so a key it knows is replayed under its new seq.
     proxy.dropDownstream = false;
     proxy.cut();
     await idle(ben.engine, 'Ben resending after the cut');
@@ -124,7 +125,8 @@ describe('lost acks', () => {
     assertEachSetOnce(sessionId, ops.length - 1);
     assert.equal(serverVersion(srv.file), versionBefore + ops.length, 'the resend applied nothing');
     assert.equal(ledgerCount(srv.file, setup.world.traineeId), ledgerBefore + ops.length);
-    assert.equal(serverNextSeq(srv.file, setup.world.traineeId, ben.store.clientId), ops.at(-1)!.seq + 1);
+    assert.equal(serverNextSeq(srv.file, setup.world.traineeId, ben.store.clientId), ben.store.nextSeq, 'client and server agree on the next seq');
+    assert.equal(ben.store.nextSeq, ops.at(-1)!.seq + 1 + ops.length, 'each replay took one seq');
     // The replica holds every result even though the original changes were lost too.
     for (const op of ops) {
       const row = ben.store.getRow(op.entity, op.id);

@@ -706,3 +706,52 @@ describe('persistence', () => {
     assert.equal(next.acks[0]!.version, version + 1, 'versions keep increasing from where they were');
   });
 });
+
+describe('review regressions', () => {
+  test('a dropped traineeId does not move the program: scope follows the fields the server kept', () => {
+    const a = seedCoach(db, store);
+    const t1 = traineeUser(db, a.trainee1);
+    const t2 = traineeUser(db, a.trainee2);
+    const trainee3 = uuid();
+    a.desk.pushApplied([a.desk.op('trainee', trainee3, 'put', { coachId: a.coach.id, name: 'Third' })]);
+    const t3 = traineeUser(db, trainee3);
+    const base = storedRow(db, 'program', a.program)!.version;
+    const past = new Date(Date.now() - 60_000).toISOString();
+    // The tablet saw the program before the laptop moved it to trainee2, and its clock is earlier.
+    const tablet = new StoreClient(store, a.coach, 'tablet');
+    a.desk.pushApplied([a.desk.op('program', a.program, 'patch', { traineeId: a.trainee2 }, base)]);
+    const vBefore = store.currentVersion;
+    const out = tablet.push([tablet.op('program', a.program, 'patch', { traineeId: trainee3, name: 'Renamed' }, base, { at: past })]);
+    assert.equal(out.acks[0]!.status, 'partial', JSON.stringify(out.acks[0]));
+    assert.deepEqual(out.acks[0]!.dropped, ['traineeId']);
+    const stored = db.prepare(`SELECT trainee_id, fields FROM canonical_rows WHERE entity = 'program' AND id = ?`).get(a.program) as { trainee_id: string; fields: string };
+    assert.equal(JSON.parse(stored.fields).traineeId, a.trainee2, 'the kept traineeId');
+    assert.equal(stored.trainee_id, a.trainee2, 'the scope column agrees with the kept field');
+    assert.equal(rowOf(store.catchUp(t3.user, 0).rows, 'program', a.program), undefined, 'trainee3 never sees the program');
+    assert.equal(rowOf(store.catchUp(t2.user, vBefore).rows, 'program', a.program)?.fields.name, 'Renamed', 'trainee2 keeps it, renamed');
+    assert.equal(rowOf(store.catchUp(t1.user, 0).rows, 'program', a.program)?.deleted, true, 'trainee1 holds a tombstone');
+  });
+
+  test("a coach cannot give a program to another coach's trainee", () => {
+    const a = seedCoach(db, store, 'Ana');
+    const b = seedCoach(db, store, 'Bo');
+    const program = uuid();
+    const out = a.desk.push([a.desk.op('program', program, 'put', { coachId: a.coach.id, traineeId: b.trainee1, name: 'Sneaky', weeks: 1 })]);
+    assert.equal(out.acks[0]!.status, 'rejected');
+    assert.equal(out.acks[0]!.reason, 'forbidden');
+    assert.match(out.acks[0]!.message ?? '', /program\.traineeId/);
+    assert.equal(storedRow(db, 'program', program), undefined);
+    assert.equal(out.changes.get(b.trainee1), undefined, "nothing reaches the other coach's trainee");
+    const moved = a.desk.push([a.desk.op('program', a.program, 'patch', { traineeId: b.trainee1 }, storedRow(db, 'program', a.program)!.version)]);
+    assert.equal(moved.acks[0]!.reason, 'forbidden', 'nor move an existing one there');
+  });
+
+  test('an absurdly nested op is rejected invalid, not answered unavailable', () => {
+    const a = seedCoach(db, store);
+    let nested: unknown = 1;
+    for (let i = 0; i < 100_000; i++) nested = [nested];
+    const out = a.desk.push([a.desk.op('exercise', uuid(), 'put', { coachId: a.coach.id, name: 'x', notes: nested as string })]);
+    assert.equal(out.acks[0]!.status, 'rejected');
+    assert.equal(out.acks[0]!.reason, 'invalid');
+  });
+});

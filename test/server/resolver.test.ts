@@ -197,9 +197,10 @@ const MAIN_TABLE: MainRow[] = [
   ['session', 'trainee', true, 'patch-f1', A()],
   ['session', 'trainee', true, 'delete', A()],
   // session class (set_log)
-  ['set_log', 'coach', false, 'put', A()],
-  ['set_log', 'coach', false, 'patch', A()],
-  ['set_log', 'coach', false, 'patch-f1', A()],
+  // A trainee's logged values stay until the trainee changes them, even against a coach who saw them.
+  ['set_log', 'coach', false, 'put', P('trainee-log-wins', ['reps'])],
+  ['set_log', 'coach', false, 'patch', P('trainee-log-wins', ['reps'])],
+  ['set_log', 'coach', false, 'patch-f1', S('trainee-log-wins', ['reps'])],
   ['set_log', 'coach', false, 'delete', A()],
   ['set_log', 'coach', true, 'put', P('trainee-log-wins', ['reps'])],
   ['set_log', 'coach', true, 'patch', P('trainee-log-wins', ['reps'])],
@@ -360,7 +361,8 @@ describe('resolveOp: writes to a deleted row', () => {
     ['put by the loser: coach re-puts a set_log the trainee deleted (conflicting)', 'set_log', WRITERS.trainee, WRITERS.coach, 'put', 4, LATER, S('deleted', ['sessionId', 'exerciseId', 'setIndex', 'reps', 'load', 'done', 'note'])],
     ['put by the loser: trainee re-puts a prescription the coach deleted (conflicting)', 'prescription', WRITERS.coach, WRITERS.trainee, 'put', 4, LATER, S('deleted', ['workoutId', 'exerciseId', 'position', 'sets', 'reps', 'notes'])],
     ['put by the loser: earlier settings put from another install', 'settings', OTHER_INSTALL.trainee, WRITERS.trainee, 'put', 4, EARLIER, S('deleted', ['units', 'weekStartsOn'])],
-    ['put by the "loser" that saw the delete (not conflicting) -> applied', 'set_log', WRITERS.trainee, WRITERS.coach, 'put', 5, LATER, A()],
+    ['put by the loser that saw the delete (not conflicting) is still superseded', 'set_log', WRITERS.trainee, WRITERS.coach, 'put', 5, LATER, S('deleted', ['sessionId', 'exerciseId', 'setIndex', 'reps', 'load', 'done', 'note'])],
+    ['put by a winner that saw the delete: the coach re-creates a prescription', 'prescription', WRITERS.trainee, WRITERS.coach, 'put', 5, EARLIER, A()],
   ];
   for (const [title, entity, deleter, writer, action, base, at, expected] of rows) {
     test(`${title} -> ${expected.status}${expected.reason ? ` ${expected.reason}` : ''}`, () => {
