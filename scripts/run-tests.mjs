@@ -1,4 +1,4 @@
-// Runs every test/**/*.test.ts file with Node's own test runner (TypeScript through tsx).
+// Runs every test/**/*.test.ts(x) file with Node's own test runner (TypeScript through tsx).
 // Node 20's --test does not expand globs itself, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -8,7 +8,7 @@ function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
     if (statSync(path).isDirectory()) return find(path);
-    return name.endsWith('.test.ts') ? [path] : [];
+    return /\.test\.tsx?$/.test(name) ? [path] : [];
   });
 }
 
