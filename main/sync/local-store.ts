@@ -78,8 +78,10 @@ CREATE TABLE IF NOT EXISTS replica (
   deleted INTEGER NOT NULL,
   fields TEXT NOT NULL,
   by TEXT NOT NULL,
+  parent TEXT,
   PRIMARY KEY (entity, id)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS replica_by_parent ON replica (entity, parent) WHERE parent IS NOT NULL;
 CREATE TABLE IF NOT EXISTS outbox (
   seq INTEGER PRIMARY KEY,
   key TEXT NOT NULL UNIQUE,
@@ -139,6 +141,21 @@ function toOp(r: OutboxRow): Op {
   return { key: r.key, seq: r.seq, at: r.at, entity: r.entity, id: r.id, action: r.action, fields: JSON.parse(r.fields) as Fields, baseVersion: r.base_version };
 }
 
+/** The field that links a row to the row it belongs to, indexed in the replica. */
+const PARENT_FIELD: Partial<Record<Entity, string>> = {
+  program: 'traineeId',
+  workout: 'programId',
+  prescription: 'workoutId',
+  session: 'traineeId',
+  set_log: 'sessionId',
+};
+
+interface StoredView {
+  id: string;
+  version: number;
+  fields: string;
+}
+
 const rowKey = (entity: string, id: string) => `${entity}\u0000${id}`;
 
 /**
@@ -168,11 +185,13 @@ export class LocalStore {
       replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
       replicaVersion: db.prepare(`SELECT version FROM replica WHERE entity = ? AND id = ?`).pluck(),
       replicaPut: db.prepare(
-        `INSERT INTO replica (entity, id, version, deleted, fields, by) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields, by = excluded.by
+        `INSERT INTO replica (entity, id, version, deleted, fields, by, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields,
+           by = excluded.by, parent = excluded.parent
          WHERE excluded.version >= replica.version`,
       ),
       replicaList: db.prepare(`SELECT id, version, fields FROM replica WHERE entity = ? AND deleted = 0`),
+      replicaChildren: db.prepare(`SELECT id, version, fields FROM replica WHERE entity = ? AND parent = ? AND deleted = 0`),
       replicaCounts: db.prepare(`SELECT entity, COUNT(*) AS n FROM replica WHERE deleted = 0 GROUP BY entity`),
       outboxInsert: db.prepare(
         `INSERT INTO outbox (seq, key, entity, id, action, fields, base_version, at) VALUES (@seq, @key, @entity, @id, @action, @fields, @baseVersion, @at)`,
@@ -312,9 +331,20 @@ export class LocalStore {
 
   /** All live rows of an entity as the UI shows them. */
   list(entity: Entity, where?: (fields: Fields) => boolean): ViewRow[] {
+    return this.viewOf(entity, this.stmts.replicaList.all(entity) as StoredView[], where);
+  }
+
+  /** Live rows whose parent link (programId, workoutId, sessionId, traineeId) is `parentId`, through an index. */
+  children(entity: Entity, parentId: string): ViewRow[] {
+    const field = PARENT_FIELD[entity];
+    if (!field) throw new LocalStoreError(`${entity} rows have no parent`);
+    return this.viewOf(entity, this.stmts.replicaChildren.all(entity, parentId) as StoredView[], (f) => f[field] === parentId);
+  }
+
+  private viewOf(entity: Entity, stored: StoredView[], where?: (fields: Fields) => boolean): ViewRow[] {
     const out: ViewRow[] = [];
     const seen = new Set<string>();
-    for (const r of this.stmts.replicaList.all(entity) as Array<{ id: string; version: number; fields: string }>) {
+    for (const r of stored) {
       seen.add(r.id);
       const pending = this.overlay.get(rowKey(entity, r.id));
       const view = pending ? this.getRow(entity, r.id) : { entity, id: r.id, version: r.version, fields: JSON.parse(r.fields) as Fields, pending: false };
@@ -416,7 +446,17 @@ export class LocalStore {
     try {
       this.db.transaction(() => {
         for (const row of batch.rows) {
-          this.stmts.replicaPut.run(row.entity, row.id, row.version, row.deleted ? 1 : 0, JSON.stringify(row.deleted ? {} : row.fields), row.by);
+          const parentField = PARENT_FIELD[row.entity];
+          const parent = !row.deleted && parentField ? row.fields[parentField] : null;
+          this.stmts.replicaPut.run(
+            row.entity,
+            row.id,
+            row.version,
+            row.deleted ? 1 : 0,
+            JSON.stringify(row.deleted ? {} : row.fields),
+            row.by,
+            typeof parent === 'string' ? parent : null,
+          );
         }
         const now = new Date().toISOString();
         for (const ack of batch.acks) {

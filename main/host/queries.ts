@@ -1,0 +1,228 @@
+import type { Fields } from '../../protocol/index.ts';
+import type {
+  Exercise,
+  LoggedSession,
+  Prescription,
+  ProgramDetail,
+  ProgramSummary,
+  RosterEntry,
+  SetLog,
+  Settings,
+  Trainee,
+  TraineeActivity,
+  Workout,
+} from '../../preload/api.ts';
+import type { LocalStore, ViewRow } from '../sync/local-store.ts';
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
+
+export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+export function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The date a workout falls on: week 1 day 1 is the program's start date. */
+export function plannedDate(startDate: string | null, week: number, day: number): string | null {
+  return startDate ? addDays(startDate, (week - 1) * 7 + (day - 1)) : null;
+}
+
+export function toTrainee(r: ViewRow): Trainee {
+  const f = r.fields;
+  return { id: r.id, name: String(f.name), email: str(f.email), notes: str(f.notes), archived: f.archived === true };
+}
+
+export function toExercise(r: ViewRow): Exercise {
+  return { id: r.id, name: String(r.fields.name), category: str(r.fields.category), videoUrl: str(r.fields.videoUrl) };
+}
+
+/** Read-side of the coach's workstation: the views the UI shows, from the local replica + outbox. */
+export class CoachQueries {
+  constructor(private readonly store: LocalStore) {}
+
+  exerciseNames(): Map<string, string> {
+    return new Map(this.store.list('exercise').map((r) => [r.id, String(r.fields.name)]));
+  }
+
+  exercises(): Exercise[] {
+    return this.store
+      .list('exercise')
+      .map(toExercise)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  trainees(): Trainee[] {
+    return this.store
+      .list('trainee')
+      .map(toTrainee)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  programSummary(r: ViewRow, traineeNames?: Map<string, string>): ProgramSummary {
+    const traineeId = str(r.fields.traineeId);
+    const names = traineeNames ?? new Map(this.trainees().map((t) => [t.id, t.name]));
+    return {
+      id: r.id,
+      name: String(r.fields.name),
+      traineeId,
+      traineeName: traineeId ? (names.get(traineeId) ?? null) : null,
+      startDate: str(r.fields.startDate),
+      weeks: Number(r.fields.weeks),
+      isTemplate: traineeId === null,
+    };
+  }
+
+  programs(): ProgramSummary[] {
+    const names = new Map(this.trainees().map((t) => [t.id, t.name]));
+    return this.store
+      .list('program')
+      .map((r) => this.programSummary(r, names))
+      .sort((a, b) => Number(a.isTemplate) - Number(b.isTemplate) || a.name.localeCompare(b.name));
+  }
+
+  private prescriptions(workoutId: string, names: Map<string, string>): Prescription[] {
+    return this.store
+      .children('prescription', workoutId)
+      .map((r) => {
+        const f = r.fields;
+        return {
+          id: r.id,
+          workoutId,
+          exerciseId: String(f.exerciseId),
+          exerciseName: names.get(String(f.exerciseId)) ?? 'Unknown exercise',
+          position: Number(f.position),
+          group: str(f.group),
+          sets: Number(f.sets),
+          reps: String(f.reps),
+          load: num(f.load),
+          loadUnit: (str(f.loadUnit) as Prescription['loadUnit']) ?? null,
+          rpe: num(f.rpe),
+          restSec: num(f.restSec),
+          tempo: str(f.tempo),
+          notes: str(f.notes),
+          pending: r.pending,
+        };
+      })
+      .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
+  }
+
+  workouts(programId: string, names = this.exerciseNames()): Workout[] {
+    return this.store
+      .children('workout', programId)
+      .map((r) => ({
+        id: r.id,
+        week: Number(r.fields.week),
+        day: Number(r.fields.day),
+        title: String(r.fields.title ?? ''),
+        notes: str(r.fields.notes),
+        prescriptions: this.prescriptions(r.id, names),
+        pending: r.pending,
+        position: num(r.fields.position) ?? 0,
+      }))
+      .sort((a, b) => a.week - b.week || a.day - b.day || a.position - b.position)
+      .map(({ position: _p, ...w }) => w);
+  }
+
+  program(id: string): ProgramDetail | null {
+    const row = this.store.getRow('program', id);
+    if (!row) return null;
+    return { ...this.programSummary(row), notes: str(row.fields.notes), workouts: this.workouts(id) };
+  }
+
+  /** The trainee's current program: the latest-starting one assigned to them. */
+  activeProgram(traineeId: string): ViewRow | undefined {
+    return this.store
+      .children('program', traineeId)
+      .sort((a, b) => String(b.fields.startDate ?? '').localeCompare(String(a.fields.startDate ?? '')) || b.id.localeCompare(a.id))[0];
+  }
+
+  roster(includeArchived: boolean, today = new Date().toISOString().slice(0, 10)): RosterEntry[] {
+    return this.trainees()
+      .filter((t) => includeArchived || !t.archived)
+      .map((t) => {
+        const sessions = this.store.children('session', t.id);
+        const done = sessions.filter((s) => s.fields.status === 'completed' || s.fields.status === 'in_progress');
+        const lastSessionDate = done.map((s) => String(s.fields.date)).sort().at(-1) ?? null;
+        const program = this.activeProgram(t.id);
+        const row = this.store.getRow('trainee', t.id);
+        return {
+          ...t,
+          lastSessionDate,
+          compliance7: this.compliance(program, sessions, today, 7),
+          compliance30: this.compliance(program, sessions, today, 30),
+          activeProgram: program ? { id: program.id, name: String(program.fields.name) } : null,
+          pending: row?.pending ?? false,
+        };
+      });
+  }
+
+  /** Completed sessions over planned workouts in the last `days` days (TrueCoach's measure). */
+  compliance(program: ViewRow | undefined, sessions: ViewRow[], today: string, days: number): number | null {
+    const from = addDays(today, -(days - 1));
+    const inWindow = (d: string | null) => d !== null && d >= from && d <= today;
+    const start = program ? str(program.fields.startDate) : null;
+    const planned = program
+      ? this.store.children('workout', program.id).filter((w) => inWindow(plannedDate(start, Number(w.fields.week), Number(w.fields.day)))).length
+      : 0;
+    if (planned === 0) return null;
+    const completed = sessions.filter((s) => s.fields.status === 'completed' && inWindow(String(s.fields.date))).length;
+    return Math.min(1, completed / planned);
+  }
+
+  private loggedSession(r: ViewRow, names: Map<string, string>): LoggedSession {
+    const sets: SetLog[] = this.store
+      .children('set_log', r.id)
+      .map((s) => {
+        const f = s.fields;
+        return {
+          id: s.id,
+          prescriptionId: str(f.prescriptionId),
+          exerciseId: String(f.exerciseId),
+          exerciseName: names.get(String(f.exerciseId)) ?? 'Unknown exercise',
+          setIndex: Number(f.setIndex),
+          reps: Number(f.reps),
+          load: num(f.load),
+          loadUnit: str(f.loadUnit),
+          rpe: num(f.rpe),
+          done: f.done === true,
+          targetReps: str(f.targetReps),
+          targetLoad: num(f.targetLoad),
+        };
+      })
+      .sort((a, b) => a.setIndex - b.setIndex);
+    return { id: r.id, date: String(r.fields.date), status: r.fields.status as LoggedSession['status'], rpe: num(r.fields.rpe), notes: str(r.fields.notes), sets };
+  }
+
+  activity(traineeId: string): TraineeActivity | null {
+    const traineeRow = this.store.getRow('trainee', traineeId);
+    if (!traineeRow) return null;
+    const names = this.exerciseNames();
+    const program = this.activeProgram(traineeId);
+    const sessions = this.store.children('session', traineeId).sort((a, b) => String(a.fields.date).localeCompare(String(b.fields.date)));
+    const byWorkout = new Map<string, LoggedSession[]>();
+    const otherSessions: LoggedSession[] = [];
+    const workouts = program ? this.workouts(program.id, names) : [];
+    const workoutIds = new Set(workouts.map((w) => w.id));
+    for (const s of sessions) {
+      const logged = this.loggedSession(s, names);
+      const workoutId = str(s.fields.workoutId);
+      if (workoutId && workoutIds.has(workoutId)) byWorkout.set(workoutId, [...(byWorkout.get(workoutId) ?? []), logged]);
+      else otherSessions.push(logged);
+    }
+    const start = program ? str(program.fields.startDate) : null;
+    return {
+      trainee: toTrainee(traineeRow),
+      program: program ? this.programSummary(program) : null,
+      workouts: workouts.map((w) => ({ workout: w, plannedDate: plannedDate(start, w.week, w.day), sessions: byWorkout.get(w.id) ?? [] })),
+      otherSessions,
+    };
+  }
+
+  settings(userId: string | null): Settings {
+    const f: Fields = (userId && this.store.getRow('settings', userId)?.fields) || {};
+    return { units: f.units === 'lb' ? 'lb' : 'kg', weekStartsOn: num(f.weekStartsOn) ?? 1, displayName: str(f.displayName) };
+  }
+}

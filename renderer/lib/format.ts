@@ -1,0 +1,108 @@
+// Formatting for what the coach reads: dates, times, ages, percentages, prescriptions and sets.
+import type { LoadUnit, Prescription, SetLog } from '../../preload/api.ts';
+
+/** Day 1..7 of a program week, as the host names them (day 1 is the program's start day). */
+export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+
+export function dayName(day: number): string {
+  return DAY_NAMES[day - 1] ?? `Day ${day}`;
+}
+
+/** "Week 1 · Mon", the name of a slot in a program. */
+export function slotName(week: number, day: number): string {
+  return `Week ${week} · ${dayName(day)}`;
+}
+
+/** "Week 1 · Mon — Lower A", the name of a workout region. */
+export function workoutName(week: number, day: number, title: string): string {
+  return `${slotName(week, day)} — ${title.trim() || 'Untitled workout'}`;
+}
+
+export function addDays(isoDate: string, days: number): string {
+  const d = new Date(`${isoDate}T00:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + days);
+  return d.toISOString().slice(0, 10);
+}
+
+/** The date a workout falls on: week 1 day 1 is the program's start date. */
+export function plannedDate(startDate: string | null, week: number, day: number): string | null {
+  return startDate ? addDays(startDate, (week - 1) * 7 + (day - 1)) : null;
+}
+
+/** Today as YYYY-MM-DD in local time. */
+export function todayIso(now = new Date()): string {
+  const y = now.getFullYear();
+  const m = String(now.getMonth() + 1).padStart(2, '0');
+  const d = String(now.getDate()).padStart(2, '0');
+  return `${y}-${m}-${d}`;
+}
+
+/** The next Monday on or after today: the natural start of a block. */
+export function nextMonday(now = new Date()): string {
+  const today = todayIso(now);
+  const weekday = new Date(`${today}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(today, (8 - weekday) % 7);
+}
+
+/** "Mon 17 Nov" (or "Mon 17 Nov 2024" outside the current year). */
+export function formatDate(isoDate: string | null, now = new Date()): string {
+  if (!isoDate) return '—';
+  const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return isoDate;
+  const sameYear = d.getUTCFullYear() === now.getFullYear();
+  return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric', timeZone: 'UTC' }).replace(',', '');
+}
+
+/** "14:02", local time of an ISO timestamp. */
+export function formatClock(isoTime: string): string {
+  const d = new Date(isoTime);
+  if (Number.isNaN(d.getTime())) return isoTime;
+  return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+}
+
+/** "just now", "4 min ago", "2 h ago", "3 d ago". */
+export function formatAge(isoTime: string, now: number): string {
+  const t = Date.parse(isoTime);
+  if (Number.isNaN(t)) return '';
+  const sec = Math.max(0, Math.round((now - t) / 1000));
+  if (sec < 45) return 'just now';
+  const min = Math.round(sec / 60);
+  if (min < 60) return `${min} min ago`;
+  const h = Math.round(min / 60);
+  if (h < 48) return `${h} h ago`;
+  return `${Math.round(h / 24)} d ago`;
+}
+
+/** 0.8 → "80%", null → "—". */
+export function formatPercent(ratio: number | null): string {
+  return ratio === null ? '—' : `${Math.round(ratio * 100)}%`;
+}
+
+/** 102.5 → "102.5", 100 → "100". */
+export function formatNumber(n: number): string {
+  return String(Math.round(n * 100) / 100);
+}
+
+export function formatLoad(load: number | null, unit: LoadUnit | string | null): string {
+  if (load === null) return '';
+  if (unit === '%1rm') return `${formatNumber(load)}% 1RM`;
+  return unit ? `${formatNumber(load)} ${unit}` : formatNumber(load);
+}
+
+/** "5×5 @ 100 kg", "3×8-10", "3×AMRAP". */
+export function formatPrescription(rx: Pick<Prescription, 'sets' | 'reps' | 'load' | 'loadUnit'>): string {
+  const load = formatLoad(rx.load, rx.loadUnit);
+  return `${rx.sets}×${rx.reps}${load ? ` @ ${load}` : ''}`;
+}
+
+/** "set 1: 5 @ 100 kg". */
+export function formatSet(set: SetLog, ordinal: number): string {
+  const load = formatLoad(set.load, set.loadUnit);
+  const rpe = set.rpe !== null ? ` · RPE ${formatNumber(set.rpe)}` : '';
+  return `set ${ordinal}: ${set.reps}${load ? ` @ ${load}` : ''}${rpe}`;
+}
+
+/** "1 edit" / "3 edits". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
