@@ -1,0 +1,183 @@
+// The host services behind the UI, against a real sync server on loopback and real SQLite files.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
+import { fileModeVault } from '../../main/host/saved-session.ts';
+import { LocalStore } from '../../main/sync/local-store.ts';
+import { SyncEngine } from '../../main/sync/sync-engine.ts';
+import type { ChangeEvent } from '../../preload/api.ts';
+import { tempDir, until, type TestServer, startServer } from '../helpers.ts';
+
+let tmp: ReturnType<typeof tempDir>;
+let srv: TestServer;
+const hosts: CoachDeskHost[] = [];
+
+before(async () => {
+  tmp = tempDir('coachdesk-host-');
+  srv = await startServer(tmp.dir);
+});
+after(async () => {
+  for (const h of hosts) await h.close();
+  await srv.close();
+  tmp.cleanup();
+});
+
+function newHost(name: string): CoachDeskHost {
+  const host = new CoachDeskHost(join(tmp.dir, name), fileModeVault);
+  hosts.push(host);
+  host.start();
+  return host;
+}
+
+async function signedInCoach(name: string) {
+  const coach = srv.addCoach(name);
+  const host = newHost(`${name}-${coach.userId.slice(-6)}`);
+  const result = await host.signIn(srv.url, coach.token);
+  assert.ok(result.ok, JSON.stringify(result));
+  return { host, coach };
+}
+
+async function synced(host: CoachDeskHost) {
+  const start = Date.now();
+  for (;;) {
+    const s = await host.getSyncStatus();
+    if (s.connection === 'synced' && s.pendingCount === 0) return s;
+    if (Date.now() - start > 8000) throw new Error(`not synced: ${JSON.stringify({ connection: s.connection, pending: s.pendingCount, error: s.error })}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('sign-in', () => {
+  test('a wrong token and an unreachable server get clear errors; nothing is saved', async () => {
+    const host = newHost('signin-errors');
+    const wrong = await host.signIn(srv.url, 'cdt_not-a-real-token');
+    assert.equal(wrong.ok, false);
+    assert.equal(!wrong.ok && wrong.error, 'unauthorized');
+    const down = await host.signIn('ws://127.0.0.1:9/sync', 'x');
+    assert.equal(!down.ok && down.error, 'unreachable');
+    assert.match(!down.ok ? down.message : '', /cannot reach/);
+    const bad = await host.signIn('not a url', 'x');
+    assert.equal(!bad.ok && bad.error, 'invalid');
+    assert.equal((await host.getSession()).signedIn, false);
+  });
+
+  test('a signed-in session survives a restart and works offline', async () => {
+    const { host, coach } = await signedInCoach('Resume');
+    const id = await host.saveTrainee({ name: 'Ben Okafor' });
+    await synced(host);
+    await host.close();
+    const again = new CoachDeskHost(host.dataDir, fileModeVault);
+    hosts.push(again);
+    again.start();
+    const session = await again.getSession();
+    assert.equal(session.userId, coach.userId);
+    assert.deepEqual((await again.getRoster(false)).map((t) => t.id), [id], 'the roster is there before any network');
+  });
+
+  test("a trainee's token is refused: CoachDesk is for coaches", async () => {
+    const { host } = await signedInCoach('HasTrainee');
+    const traineeId = await host.saveTrainee({ name: 'Cara' });
+    await synced(host);
+    const traineeToken = srv.addTraineeToken(traineeId);
+    const other = newHost('trainee-signin');
+    const result = await other.signIn(srv.url, traineeToken.token);
+    assert.equal(!result.ok && result.error, 'not_a_coach');
+  });
+});
+
+describe('program builder', () => {
+  test('build, reorder, copy a day and a week, assign a template, delete', async () => {
+    const { host } = await signedInCoach('Builder');
+    const squat = await host.createExercise({ name: 'Back squat', category: 'squat' });
+    assert.equal((await host.createExercise({ name: 'back squat' })).id, squat.id, 'create-as-you-type reuses an existing name');
+    const bench = await host.createExercise({ name: 'Bench press' });
+    const template = await host.createProgram({ name: 'Template: 3-day', weeks: 4, traineeId: null });
+    const w1 = await host.addWorkout(template, 1, 1, 'Lower');
+    const a = await host.addPrescription(w1, { exerciseId: squat.id, sets: 5, reps: '5', load: 100, loadUnit: 'kg', rpe: 7 });
+    const b = await host.addPrescription(w1, { exerciseId: bench.id, sets: 3, reps: '8-10' });
+    const c = await host.addPrescription(w1, { exerciseId: bench.id, sets: 1, reps: 'AMRAP' }, a);
+    let program = (await host.getProgram(template))!;
+    assert.deepEqual(program.workouts[0]!.prescriptions.map((p) => p.id), [a, c, b], 'inserted after the first row');
+    await host.movePrescription(b, -1);
+    program = (await host.getProgram(template))!;
+    assert.deepEqual(program.workouts[0]!.prescriptions.map((p) => p.id), [a, b, c], 'moved up one');
+    await host.updatePrescription(a, { reps: '3' });
+    await assert.rejects(host.updatePrescription(a, { reps: 'lots' }), /reps/);
+    await host.copyDay(w1, 1, 3);
+    await host.copyWeek(template, 1, [2, 3, 4]);
+    program = (await host.getProgram(template))!;
+    assert.equal(program.workouts.length, 8, 'two days in each of four weeks');
+    assert.ok(program.workouts.every((w) => w.prescriptions.length === 3));
+    assert.equal(program.workouts.find((w) => w.week === 3 && w.day === 3)!.prescriptions[0]!.reps, '3');
+
+    const ben = await host.saveTrainee({ name: 'Ben Okafor' });
+    const assigned = await host.assignProgram(template, ben, '2026-11-23');
+    const copy = (await host.getProgram(assigned))!;
+    assert.equal(copy.traineeId, ben);
+    assert.equal(copy.startDate, '2026-11-23');
+    assert.equal(copy.workouts.length, 8);
+    assert.ok(copy.workouts.every((w) => !program.workouts.some((t) => t.id === w.id)), 'the copy has its own rows');
+    assert.equal((await host.getRoster(false))[0]!.activeProgram?.id, assigned);
+
+    await host.deleteWorkout(copy.workouts[0]!.id);
+    assert.equal((await host.getProgram(assigned))!.workouts.length, 7);
+    await host.deleteProgram(template);
+    assert.equal(await host.getProgram(template), null);
+    await synced(host);
+    assert.equal((await host.getPrograms()).length, 1);
+  });
+});
+
+describe('what the trainee logged, and what the server decided', () => {
+  test('activity shows logged sets next to the prescription; a conflicting coach edit is explained in plain words', async () => {
+    const { host, coach } = await signedInCoach('Ana');
+    const squat = await host.createExercise({ name: 'Back squat' });
+    const ben = await host.saveTrainee({ name: 'Ben Okafor' });
+    const today = new Date().toISOString().slice(0, 10);
+    const program = await host.createProgram({ name: 'Block', weeks: 1, traineeId: ben, startDate: today });
+    const day = ((new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
+    const workout = await host.addWorkout(program, 1, 1, 'Lower');
+    if (day !== 1) await host.addWorkout(program, 1, day, 'Today');
+    const rx = await host.addPrescription(workout, { exerciseId: squat.id, sets: 3, reps: '5', load: 100, loadUnit: 'kg' });
+    await synced(host);
+
+    const events: ChangeEvent[] = [];
+    host.onChange((e) => events.push(e));
+    // Ben logs a set from his phone (the reference engine), as a trainee.
+    const benToken = srv.addTraineeToken(ben);
+    const phone = new LocalStore(join(tmp.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
+    const engine = new SyncEngine({ store: phone, url: srv.url, token: benToken.token });
+    engine.start();
+    await engine.whenIdle(5000);
+    const sessionId = crypto.randomUUID();
+    const setId = crypto.randomUUID();
+    engine.enqueueAll([
+      { entity: 'session', id: sessionId, action: 'put', fields: { traineeId: ben, workoutId: workout, date: today, status: 'completed' } },
+      { entity: 'set_log', id: setId, action: 'put', fields: { sessionId, prescriptionId: rx, exerciseId: squat.id, setIndex: 0, reps: 5, load: 102.5, loadUnit: 'kg', done: true, targetReps: '5', targetLoad: 100 } },
+    ]);
+    assert.equal(await engine.whenIdle(5000), true);
+    await until('the coach to see the logged set', () => events.some((e) => e.kind === 'data' && e.entities.includes('set_log')));
+
+    const activity = (await host.getTraineeActivity(ben))!;
+    const logged = activity.workouts.find((w) => w.workout.id === workout)!;
+    assert.equal(logged.plannedDate, today);
+    assert.equal(logged.sessions[0]!.sets[0]!.load, 102.5);
+    assert.equal(logged.sessions[0]!.sets[0]!.targetLoad, 100);
+    assert.equal(logged.workout.prescriptions[0]!.load, 100);
+    const roster = (await host.getRoster(false)).find((t) => t.id === ben)!;
+    assert.equal(roster.lastSessionDate, today);
+    assert.equal(roster.compliance7, 1, 'one workout planned today or earlier this week, one completed');
+
+    // The coach "corrects" Ben's load: the trainee's logged value stays, and the journal says so.
+    const hostStore = (host as unknown as { active: { store: LocalStore } }).active.store;
+    (host as unknown as { edit: (e: unknown[]) => void }).edit([{ entity: 'set_log', id: setId, action: 'patch', fields: { load: 100 } }]);
+    await synced(host);
+    const status = await host.getSyncStatus();
+    assert.equal(status.journal.length, 1);
+    assert.match(status.journal[0]!.text, /^Ben's logged sets on \w{3} were kept; your change to load was not applied\.$/);
+    assert.equal(hostStore.getRow('set_log', setId)!.fields.load, 102.5);
+    await engine.stop();
+    phone.close();
+  });
+});
