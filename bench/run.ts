@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { benchEnqueue } from './enqueue.ts';
 import { benchServer } from './server-throughput.ts';
 import { fmt } from './stats.ts';
+import { benchUi } from './ui.ts';
 
 const quick = process.argv.includes('--quick');
 const dir = mkdtempSync(join(tmpdir(), 'coachdesk-bench-'));
@@ -30,7 +31,14 @@ try {
     );
   }
   console.log('  target: 20,000 acked ops/s or more');
-  const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, quick, enqueue: e, server };
+  const ui = await benchUi(dir, quick ? { renders: 3, keystrokes: 30 } : { renders: 15, keystrokes: 200 });
+  console.log('\nCoach UI in Chromium (web shell): 12 weeks × 4 days × 6 prescriptions');
+  if ('skipped' in ui) console.log(`  skipped: ${ui.skipped}`);
+  else {
+    console.log(`  first render of the builder   p50 ${fmt(ui.firstRenderMs.p50, 1)} ms, max of ${ui.firstRenderMs.n}: ${fmt(ui.firstRenderMs.p99, 1)} ms (target < 200 ms)`);
+    console.log(`  keystroke in a cell to paint  p50 ${fmt(ui.keystrokeToPaintMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeToPaintMs.p95, 1)} ms (target < 16 ms)`);
+  }
+  const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, quick, enqueue: e, server, ui };
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2));
 } finally {
   rmSync(dir, { recursive: true, force: true });

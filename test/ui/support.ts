@@ -1,0 +1,94 @@
+// The stack a UI end-to-end test drives: a real sync server in its own process (so it can be
+// stopped and restarted on the same port), the host services and web shell, and Debian's Chromium.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { serverAdmin, startServerProcess, type ServerProcess } from '../../main/embedded/server-process.ts';
+import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
+import { fileModeVault } from '../../main/host/saved-session.ts';
+import { WebShell } from '../../main/web-shell/web-shell.ts';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const RENDERER_DIR = join(ROOT, 'dist/renderer');
+export const SCREENSHOTS = join(ROOT, 'docs/screenshots');
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter(Boolean) as string[];
+
+/**
+ * Debian's Chromium, or a reason to skip. In CI a missing browser is a failure, never a skip.
+ */
+export function findChromium(): { path: string } | { skip: string } {
+  const path = CANDIDATES.find((p) => existsSync(p));
+  if (path) return { path };
+  const message = `no Chromium at ${CANDIDATES.join(' or ')} (apt-get install -y chromium)`;
+  if (process.env.CI) throw new Error(`UI end-to-end tests need a browser in CI: ${message}`);
+  console.error(`\n*** SKIPPING the UI end-to-end tests: ${message} ***\n`);
+  return { skip: message };
+}
+
+export async function launchBrowser(path: string): Promise<Browser> {
+  return chromium.launch({
+    executablePath: path,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+  });
+}
+
+/**
+ * A page of 1400×900. tsx compiles functions with a `__name` helper (esbuild's keepNames), which
+ * functions passed to page.evaluate then call inside the browser: define it there.
+ */
+export async function newPage(browser: Browser): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  await page.addInitScript('window.__name = (fn) => fn;');
+  return page;
+}
+
+export interface Stack {
+  url: string;
+  serverUrl: string;
+  serverDb: string;
+  coach: { userId: string; token: string };
+  host: CoachDeskHost;
+  shell: WebShell;
+  stopServer(): Promise<void>;
+  startServer(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(dir: string): Promise<Stack> {
+  if (!existsSync(join(RENDERER_DIR, 'app.js'))) throw new Error('the renderer is not built: npm run build:renderer');
+  const serverDb = join(dir, 'server.db');
+  const coach = await serverAdmin(['add-coach', '--db', serverDb, '--name', 'Ana Coach']);
+  let server: ServerProcess | undefined = await startServerProcess(serverDb);
+  const serverUrl = server.url;
+  const port = Number(new URL(serverUrl.replace('ws:', 'http:')).port);
+  const host = new CoachDeskHost(join(dir, 'desk'), fileModeVault);
+  host.start();
+  const shell = new WebShell({ host, rendererDir: RENDERER_DIR });
+  const url = await shell.listen();
+  return {
+    url,
+    serverUrl,
+    serverDb,
+    coach,
+    host,
+    shell,
+    async stopServer() {
+      await server?.stop();
+      server = undefined;
+    },
+    async startServer() {
+      server = await startServerProcess(serverDb, { port });
+    },
+    async close() {
+      await shell.close();
+      await host.close();
+      await server?.stop();
+    },
+  };
+}
+
+/** Waits for a condition in the page's text, bounded. */
+export async function waitForText(page: Page, text: string | RegExp, timeout = 10_000): Promise<void> {
+  await page.getByText(text).first().waitFor({ timeout });
+}
