@@ -8,8 +8,8 @@ import { planSetLogs } from './set-log-plan.ts';
 const USAGE = `usage: npm run client -- <command> --db FILE [--server URL --token T] [--timeout SECONDS]
 commands:
   sync                         drain the outbox, catch up, print {"pending","acked","rejected"}
-  log-sets --session ID --count N [--exercise ID] [--reps N] [--load KG]
-                               queue N logged sets in a session (created if new), then sync
+  log-sets --session ID --count N [--workout ID | --exercise ID] [--reps N] [--load KG]
+                               queue N logged sets in a session (created for the workout if new), then sync
   status                       what this install holds, without the network
   failed                       list edits the server refused
   retry --key K | discard --key K
@@ -38,6 +38,7 @@ function parse(argv: string[]) {
         session: { type: 'string' },
         count: { type: 'string' },
         exercise: { type: 'string' },
+        workout: { type: 'string' },
         reps: { type: 'string' },
         load: { type: 'string' },
         key: { type: 'string' },
@@ -104,6 +105,7 @@ async function run(argv: string[]): Promise<number> {
           traineeId: userId,
           count,
           exerciseId: values.exercise,
+          workoutId: values.workout,
           reps: values.reps === undefined ? undefined : positiveInt('reps', values.reps),
           load: values.load === undefined ? undefined : Number(values.load),
           newId,

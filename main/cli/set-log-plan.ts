@@ -9,6 +9,8 @@ export interface SetLogRequest {
   traineeId: string;
   count: number;
   exerciseId?: string;
+  /** For a session not known here: the workout it is for (its prescriptions give the sets). */
+  workoutId?: string;
   reps?: number;
   load?: number;
   newId: () => string;
@@ -23,15 +25,13 @@ export function planSetLogs(store: LocalStore, req: SetLogRequest): Edit[] | str
   const edits: Edit[] = [];
   const session = store.getRow('session', req.sessionId);
   if (!session) {
-    if (!req.exerciseId) return `session ${req.sessionId} is not known here: sync first, or pass --exercise ID to start it`;
-    edits.push({
-      entity: 'session',
-      id: req.sessionId,
-      action: 'put',
-      fields: { traineeId: req.traineeId, date: new Date().toISOString().slice(0, 10), status: 'in_progress' },
-    });
+    if (!req.exerciseId && !req.workoutId) return `session ${req.sessionId} is not known here: sync first, or pass --workout ID or --exercise ID to start it`;
+    if (req.workoutId && !store.getRow('workout', req.workoutId)) return `workout ${req.workoutId} is not known here: sync first`;
+    const fields: Fields = { traineeId: req.traineeId, date: new Date().toISOString().slice(0, 10), status: 'in_progress' };
+    if (req.workoutId) fields.workoutId = req.workoutId;
+    edits.push({ entity: 'session', id: req.sessionId, action: 'put', fields });
   }
-  const workoutId = session?.fields.workoutId;
+  const workoutId = session ? session.fields.workoutId : req.workoutId;
   const prescriptions = typeof workoutId === 'string'
     ? store.list('prescription', (f) => f.workoutId === workoutId).sort((a, b) => Number(a.fields.position) - Number(b.fields.position))
     : [];
