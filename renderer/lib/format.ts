@@ -53,6 +53,13 @@ export function formatDate(isoDate: string | null, now = new Date()): string {
   return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric', timeZone: 'UTC' }).replace(',', '');
 }
 
+/** "17 Nov", for a date whose weekday is already said. */
+export function formatDayMonth(isoDate: string): string {
+  const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
+  if (Number.isNaN(d.getTime())) return isoDate;
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+}
+
 /** "14:02", local time of an ISO timestamp. */
 export function formatClock(isoTime: string): string {
   const d = new Date(isoTime);

@@ -1,0 +1,159 @@
+import { useState, type FormEvent } from 'react';
+import type { RosterEntry } from '../../preload/api.ts';
+import { Modal } from '../components/Modal.tsx';
+import { formatDate, formatPercent } from '../lib/format.ts';
+import { useActions, useApp } from '../store/context.tsx';
+
+/** TrueCoach's rule of thumb: a 20-point drop of the last week against the month is worth a look. */
+function complianceDropped(entry: RosterEntry): boolean {
+  return entry.compliance7 !== null && entry.compliance30 !== null && entry.compliance30 - entry.compliance7 >= 0.2;
+}
+
+export function Roster() {
+  const roster = useApp((s) => s.roster);
+  const { setIncludeArchived, setTraineeArchived, navigate } = useActions();
+  const [editing, setEditing] = useState<RosterEntry | 'new' | null>(null);
+  const active = roster.items.filter((t) => !t.archived).length;
+
+  return (
+    <main className="screen" aria-labelledby="roster-title">
+      <header className="screen-header">
+        <div>
+          <h1 id="roster-title">Clients</h1>
+          <p className="muted">{roster.loaded ? `${active} active${roster.includeArchived ? `, ${roster.items.length - active} archived` : ''}` : '\u00a0'}</p>
+        </div>
+        <div className="toolbar">
+          <label className="check">
+            <input type="checkbox" checked={roster.includeArchived} onChange={(e) => setIncludeArchived(e.target.checked)} />
+            Show archived
+          </label>
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add client
+          </button>
+        </div>
+      </header>
+
+      {roster.loaded && roster.items.length === 0 ? (
+        <div className="empty-state">
+          <p>No clients yet.</p>
+          <button type="button" className="primary" onClick={() => setEditing('new')}>
+            Add your first client
+          </button>
+        </div>
+      ) : (
+        <table className="table roster" aria-label="Clients">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Last session</th>
+              <th scope="col" className="num" title="Completed sessions / planned workouts">
+                7 days
+              </th>
+              <th scope="col" className="num" title="Completed sessions / planned workouts">
+                30 days
+              </th>
+              <th scope="col">Active program</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {roster.items.map((t) => (
+              <tr key={t.id} className={t.archived ? 'archived' : undefined} aria-label={t.name}>
+                <th scope="row">
+                  <button type="button" className="link strong" onClick={() => navigate({ name: 'activity', traineeId: t.id })} aria-label={`Activity of ${t.name}`}>
+                    {t.name}
+                  </button>
+                  {t.archived && <span className="chip">archived</span>}
+                  {t.pending && <span className="pending-dot" title="Not yet synced" aria-label="not yet synced" />}
+                  {t.notes && <div className="row-note">{t.notes}</div>}
+                </th>
+                <td className="muted">{t.email ?? '—'}</td>
+                <td>{formatDate(t.lastSessionDate)}</td>
+                <td className={`num${complianceDropped(t) ? ' warn' : ''}`} data-label="7-day compliance" title={complianceDropped(t) ? 'Down 20 points or more on the 30-day figure' : undefined}>
+                  {formatPercent(t.compliance7)}
+                  {complianceDropped(t) && <span aria-label="dropping"> ↓</span>}
+                </td>
+                <td className="num" data-label="30-day compliance">
+                  {formatPercent(t.compliance30)}
+                </td>
+                <td>
+                  {t.activeProgram ? (
+                    <button type="button" className="link" onClick={() => navigate({ name: 'program', id: t.activeProgram!.id })}>
+                      {t.activeProgram.name}
+                    </button>
+                  ) : (
+                    <span className="muted">none</span>
+                  )}
+                </td>
+                <td className="row-actions">
+                  <button type="button" onClick={() => setEditing(t)} aria-label={`Edit ${t.name}`}>
+                    Edit
+                  </button>
+                  <button type="button" onClick={() => void setTraineeArchived(t.id, !t.archived)} aria-label={`${t.archived ? 'Unarchive' : 'Archive'} ${t.name}`}>
+                    {t.archived ? 'Unarchive' : 'Archive'}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {editing && <TraineeDialog trainee={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
+    </main>
+  );
+}
+
+function TraineeDialog({ trainee, onClose }: { trainee: RosterEntry | null; onClose: () => void }) {
+  const { saveTrainee } = useActions();
+  const [name, setName] = useState(trainee?.name ?? '');
+  const [email, setEmail] = useState(trainee?.email ?? '');
+  const [notes, setNotes] = useState(trainee?.notes ?? '');
+  const [error, setError] = useState<string | null>(null);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!name.trim()) {
+      setError('A client needs a name.');
+      return;
+    }
+    const input: { id?: string; name: string; email: string | null; notes: string | null } = { name: name.trim(), email: email.trim() || null, notes: notes.trim() || null };
+    if (trainee) input.id = trainee.id;
+    onClose();
+    await saveTrainee(input);
+  };
+
+  return (
+    <Modal title={trainee ? `Edit ${trainee.name}` : 'Add client'} onClose={onClose}>
+      <form onSubmit={submit} className="form" noValidate>
+        <label className="field">
+          <span>Name</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={error ? 'trainee-error' : undefined} />
+        </label>
+        {error && (
+          <p className="field-error" id="trainee-error" role="alert">
+            {error}
+          </p>
+        )}
+        <label className="field">
+          <span>Email</span>
+          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Notes</span>
+          <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
+        </label>
+        <div className="modal-actions">
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+          <button type="submit" className="primary">
+            {trainee ? 'Save' : 'Add client'}
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

@@ -1,0 +1,83 @@
+import { useState } from 'react';
+import type { Units } from '../../preload/api.ts';
+import { ConfirmDialog } from '../components/Modal.tsx';
+import { plural } from '../lib/format.ts';
+import { useActions, useApp } from '../store/context.tsx';
+import { Cell } from './builder/Cell.tsx';
+
+const UNITS: Array<{ value: Units; label: string }> = [
+  { value: 'kg', label: 'Kilograms (kg)' },
+  { value: 'lb', label: 'Pounds (lb)' },
+];
+
+export function SettingsScreen() {
+  const settings = useApp((s) => s.settings);
+  const session = useApp((s) => s.session);
+  const pending = useApp((s) => s.sync.pendingCount + s.sync.failed.length);
+  const { updateSettings, signOut } = useActions();
+  const [confirming, setConfirming] = useState(false);
+
+  return (
+    <main className="screen narrow" aria-labelledby="settings-title">
+      <header className="screen-header">
+        <h1 id="settings-title">Settings</h1>
+      </header>
+
+      <section className="card settings-card" aria-labelledby="units-title">
+        <h2 id="units-title">Units</h2>
+        <fieldset className="radio-group" disabled={!settings}>
+          <legend className="muted">New loads are entered in</legend>
+          {UNITS.map((u) => (
+            <label key={u.value} className="check">
+              <input type="radio" name="units" value={u.value} checked={settings?.units === u.value} onChange={() => void updateSettings({ units: u.value })} />
+              {u.label}
+            </label>
+          ))}
+        </fieldset>
+        <div className="field">
+          <span>Display name</span>
+          <Cell
+            label="Display name"
+            value={settings?.displayName ?? null}
+            format={(v) => v ?? ''}
+            parse={(t) => (t.trim().length > 200 ? { ok: false, error: 'At most 200 characters' } : { ok: true, value: t.trim() || null })}
+            onCommit={(displayName) => updateSettings({ displayName })}
+          />
+        </div>
+      </section>
+
+      <section className="card settings-card" aria-labelledby="account-title">
+        <h2 id="account-title">Account</h2>
+        <dl className="facts">
+          <dt>Server</dt>
+          <dd>
+            <code>{session?.serverUrl ?? '—'}</code>
+          </dd>
+          <dt>User id</dt>
+          <dd>
+            <code>{session?.userId ?? '—'}</code>
+          </dd>
+          <dt>Role</dt>
+          <dd>{session?.role ?? '—'}</dd>
+        </dl>
+        <button type="button" onClick={() => (pending > 0 ? setConfirming(true) : void signOut())}>
+          Sign out
+        </button>
+      </section>
+
+      {confirming && (
+        <ConfirmDialog
+          title="Sign out with edits not synced?"
+          message={<p>{plural(pending, 'edit')} on this computer {pending === 1 ? 'has' : 'have'} not reached the server yet. Open the Outbox to see them before you sign out.</p>}
+          confirmLabel="Sign out anyway"
+          danger
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            void signOut();
+          }}
+        />
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,254 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import type { Exercise, ProgramDetail, Units, Workout } from '../../../preload/api.ts';
+import { ConfirmDialog } from '../../components/Modal.tsx';
+import { parseText, type Parsed } from '../../lib/cells.ts';
+import { DAY_NAMES, formatDayMonth, plannedDate, plural, slotName } from '../../lib/format.ts';
+import { useActions, useApp } from '../../store/context.tsx';
+import { Cell } from './Cell.tsx';
+import { AssignDialog, CopyWeekDialog, SaveTemplateDialog } from './dialogs.tsx';
+import { WorkoutCard } from './WorkoutCard.tsx';
+
+const parseName = (text: string): Parsed<string> => (text.trim() ? { ok: true, value: text.trim() } : { ok: false, error: 'A program needs a name' });
+const parseWeeks = (text: string): Parsed<number> => {
+  const n = Number(text.trim());
+  return Number.isInteger(n) && n >= 1 && n <= 104 ? { ok: true, value: n } : { ok: false, error: 'Weeks must be 1 to 104' };
+};
+const parseNotes = parseText(10_000, 'Notes');
+
+type Dialog = 'assign' | 'template' | 'delete' | null;
+
+/** The program builder: weeks as tabs, days as sections, each workout a table of prescriptions. */
+export function ProgramBuilder() {
+  const program = useApp((s) => s.program);
+  const exercises = useApp((s) => s.exercises.items);
+  const units = useApp((s) => s.settings?.units ?? 'kg');
+  const { navigate } = useActions();
+  const [week, setWeek] = useState(1);
+  const detail = program.detail;
+  const weeks = detail?.weeks ?? 1;
+  const shownWeek = Math.min(week, weeks);
+
+  if (!program.loaded) return <main className="screen" aria-label="Program" />;
+  if (!detail) {
+    return (
+      <main className="screen" aria-label="Program">
+        <div className="empty-state">
+          <p>This program no longer exists. It may have been deleted on another device.</p>
+          <button type="button" onClick={() => navigate({ name: 'programs' })}>
+            Back to programs
+          </button>
+        </div>
+      </main>
+    );
+  }
+
+  return (
+    <main className="screen builder" aria-label={`Program ${detail.name}`}>
+      <ProgramHeader detail={detail} />
+      <WeekTabs detail={detail} week={shownWeek} onWeek={setWeek} />
+      <div role="tabpanel" id={`week-panel-${shownWeek}`} aria-labelledby={`week-tab-${shownWeek}`} className="week-panel">
+        {DAY_NAMES.map((_, i) => (
+          <DaySection key={i + 1} detail={detail} week={shownWeek} day={i + 1} exercises={exercises} units={units} />
+        ))}
+      </div>
+    </main>
+  );
+}
+
+function ProgramHeader({ detail }: { detail: ProgramDetail }) {
+  const actions = useActions();
+  const [dialog, setDialog] = useState<Dialog>(null);
+  const [startDraft, setStartDraft] = useState<string | null>(null);
+  const close = () => setDialog(null);
+
+  const commitStart = () => {
+    if (startDraft === null || startDraft === (detail.startDate ?? '')) return setStartDraft(null);
+    void actions.updateProgram(detail.id, { startDate: startDraft || null }).finally(() => setStartDraft(null));
+  };
+
+  return (
+    <header className="builder-header">
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <button type="button" className="link" onClick={() => actions.navigate({ name: 'programs' })}>
+          Programs
+        </button>
+        <span aria-hidden="true"> / </span>
+        <span>{detail.isTemplate ? 'Templates' : detail.traineeName}</span>
+      </nav>
+      <div className="builder-title-row">
+        <Cell label="Program name" className="program-name" value={detail.name} format={(v) => v} parse={parseName} onCommit={(name) => actions.updateProgram(detail.id, { name })} />
+        <div className="toolbar">
+          <button type="button" onClick={() => setDialog('assign')}>
+            Assign…
+          </button>
+          <button type="button" onClick={() => setDialog('template')}>
+            Save as template…
+          </button>
+          <button type="button" className="danger-quiet" onClick={() => setDialog('delete')}>
+            Delete program…
+          </button>
+        </div>
+      </div>
+      <div className="builder-meta">
+        <span className="chip">{detail.isTemplate ? 'template' : `for ${detail.traineeName ?? 'a client'}`}</span>
+        <label className="inline-field">
+          <span>Weeks</span>
+          <Cell label="Weeks" className="weeks-input" value={detail.weeks} format={String} parse={parseWeeks} inputMode="numeric" onCommit={(weeks) => actions.updateProgram(detail.id, { weeks })} />
+        </label>
+        {!detail.isTemplate && (
+          <label className="inline-field">
+            <span>Starts</span>
+            <input
+              type="date"
+              aria-label="Start date"
+              value={startDraft ?? detail.startDate ?? ''}
+              onChange={(e) => setStartDraft(e.target.value)}
+              onBlur={commitStart}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') commitStart();
+                if (e.key === 'Escape') setStartDraft(null);
+              }}
+            />
+          </label>
+        )}
+        <div className="grow program-notes">
+          <Cell label="Program notes" value={detail.notes} format={(v) => v ?? ''} parse={parseNotes} placeholder="Program notes" onCommit={(notes) => actions.updateProgram(detail.id, { notes })} />
+        </div>
+      </div>
+      {dialog === 'assign' && <AssignDialog program={detail} onClose={close} />}
+      {dialog === 'template' && <SaveTemplateDialog program={detail} onClose={close} />}
+      {dialog === 'delete' && (
+        <ConfirmDialog
+          title="Delete this program?"
+          message={
+            <p>
+              <strong>{detail.name}</strong> and its {plural(detail.workouts.length, 'workout')} will be deleted{detail.traineeName ? ` from ${detail.traineeName}’s plan` : ''}. This cannot be undone.
+            </p>
+          }
+          confirmLabel="Delete program"
+          danger
+          onCancel={close}
+          onConfirm={() => {
+            close();
+            void actions.deleteProgram(detail.id);
+          }}
+        />
+      )}
+    </header>
+  );
+}
+
+function WeekTabs({ detail, week, onWeek }: { detail: ProgramDetail; week: number; onWeek: (w: number) => void }) {
+  const [copying, setCopying] = useState(false);
+  const list = useRef<HTMLDivElement>(null);
+  const weeks = Array.from({ length: detail.weeks }, (_, i) => i + 1);
+
+  const onKeyDown = (event: KeyboardEvent) => {
+    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+    const to = event.key === 'Home' ? 1 : event.key === 'End' ? detail.weeks : step ? Math.min(Math.max(week + step, 1), detail.weeks) : 0;
+    if (!to) return;
+    event.preventDefault();
+    onWeek(to);
+    list.current?.querySelector<HTMLElement>(`#week-tab-${to}`)?.focus();
+  };
+
+  return (
+    <div className="week-bar">
+      <div className="tabs" role="tablist" aria-label="Weeks" ref={list} onKeyDown={onKeyDown}>
+        {weeks.map((w) => {
+          const count = detail.workouts.filter((x) => x.week === w).length;
+          return (
+            <button
+              key={w}
+              type="button"
+              role="tab"
+              id={`week-tab-${w}`}
+              aria-selected={w === week}
+              aria-controls={`week-panel-${w}`}
+              tabIndex={w === week ? 0 : -1}
+              className="tab"
+              onClick={() => onWeek(w)}
+            >
+              Week {w}
+              <span className="tab-count" aria-label={plural(count, 'workout')}>
+                {count}
+              </span>
+            </button>
+          );
+        })}
+      </div>
+      <button type="button" className="quiet" onClick={() => setCopying(true)} disabled={detail.weeks < 2}>
+        Copy week {week} to…
+      </button>
+      {copying && <CopyWeekDialog program={detail} fromWeek={week} onClose={() => setCopying(false)} />}
+    </div>
+  );
+}
+
+function DaySection({ detail, week, day, exercises, units }: { detail: ProgramDetail; week: number; day: number; exercises: Exercise[]; units: Units }) {
+  const workouts = detail.workouts.filter((w) => w.week === week && w.day === day);
+  const date = plannedDate(detail.startDate, week, day);
+  const [adding, setAdding] = useState(false);
+  return (
+    <div className={`day${workouts.length ? '' : ' rest-day'}`} role="group" aria-label={slotName(week, day)}>
+      <div className="day-header">
+        <span className="day-name">{DAY_NAMES[day - 1]}</span>
+        {date && <span className="muted small">{formatDayMonth(date)}</span>}
+        {!workouts.length && !adding && <span className="muted small">Rest day</span>}
+        <span className="spacer" />
+        {!adding && (
+          <button type="button" className="quiet small" onClick={() => setAdding(true)} aria-label={`Add workout to ${slotName(week, day)}`}>
+            + Workout
+          </button>
+        )}
+      </div>
+      {adding && <AddWorkout programId={detail.id} week={week} day={day} onDone={() => setAdding(false)} />}
+      {workouts.map((w: Workout) => (
+        <WorkoutCard key={w.id} workout={w} programId={detail.id} weeks={detail.weeks} exercises={exercises} units={units} />
+      ))}
+    </div>
+  );
+}
+
+function AddWorkout({ programId, week, day, onDone }: { programId: string; week: number; day: number; onDone: () => void }) {
+  const actions = useActions();
+  const [title, setTitle] = useState('');
+  const ref = useRef<HTMLInputElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+
+  const add = async () => {
+    onDone();
+    const id = await actions.addWorkout(programId, week, day, title.trim() || 'Workout');
+    if (id) actions.requestFocus({ rxId: `add:${id}`, field: 'exercise' });
+  };
+
+  return (
+    <form
+      className="add-workout"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void add();
+      }}
+    >
+      <input
+        ref={ref}
+        aria-label={`Title of the new workout, ${slotName(week, day)}`}
+        placeholder="Workout title, e.g. Lower A"
+        value={title}
+        onChange={(e) => setTitle(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            onDone();
+          }
+        }}
+      />
+      <button type="submit" className="primary small">
+        Add workout
+      </button>
+      <button type="button" className="small" onClick={onDone}>
+        Cancel
+      </button>
+    </form>
+  );
+}

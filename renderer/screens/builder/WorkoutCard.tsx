@@ -1,0 +1,156 @@
+import { useState } from 'react';
+import type { Exercise, LoadUnit, PrescriptionInput, Units, Workout } from '../../../preload/api.ts';
+import { ConfirmDialog } from '../../components/Modal.tsx';
+import type { QuickEntry } from '../../lib/cells.ts';
+import { parseText } from '../../lib/cells.ts';
+import { plural, workoutName } from '../../lib/format.ts';
+import { useActions } from '../../store/context.tsx';
+import { Cell } from './Cell.tsx';
+import { CopyDayDialog } from './dialogs.tsx';
+import { ExerciseCombo } from './ExerciseCombo.tsx';
+import { COLUMNS, PrescriptionRow } from './PrescriptionRow.tsx';
+
+const parseTitle = (text: string) => {
+  const t = text.trim();
+  return t.length > 200 ? ({ ok: false, error: 'A title must be at most 200 characters' } as const) : ({ ok: true, value: t } as const);
+};
+const parseNotes = parseText(10_000, 'Notes');
+
+/** A new row from the "Add exercise" line: 3×5 unless the coach typed a scheme. */
+export function newPrescription(exerciseId: string, quick: QuickEntry['rx'], units: Units): PrescriptionInput {
+  const input: PrescriptionInput = { exerciseId, sets: quick.sets ?? 3, reps: quick.reps ?? '5' };
+  if (quick.load !== undefined) {
+    input.load = quick.load;
+    input.loadUnit = (quick.loadUnit ?? units) as LoadUnit;
+  }
+  return input;
+}
+
+/** One workout: its title, its actions, and the table of prescriptions. */
+export function WorkoutCard(props: { workout: Workout; programId: string; weeks: number; exercises: Exercise[]; units: Units }) {
+  const { workout, weeks, exercises, units } = props;
+  const actions = useActions();
+  const [copying, setCopying] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  const name = workoutName(workout.week, workout.day, workout.title);
+  const rows = workout.prescriptions;
+  const lastId = rows.length ? rows[rows.length - 1]!.id : null;
+
+  const add = async (exerciseId: string, quick: QuickEntry['rx']) => {
+    await actions.addPrescription(workout.id, newPrescription(exerciseId, quick, units), lastId);
+  };
+
+  return (
+    <section className={`workout${workout.pending ? ' pending' : ''}`} aria-label={name}>
+      <header className="workout-header">
+        <Cell
+          label="Workout title"
+          className="workout-title"
+          value={workout.title}
+          format={(t) => t}
+          parse={parseTitle}
+          placeholder="Untitled workout"
+          onCommit={(title) => actions.updateWorkout(workout.id, { title })}
+        />
+        {workout.pending && <span className="pending-dot" title="Not yet synced" aria-label="not yet synced" />}
+        <span className="muted small">{plural(rows.length, 'exercise')}</span>
+        <span className="spacer" />
+        <button type="button" className="quiet" onClick={() => setCopying(true)} aria-label={`Copy day ${name}`}>
+          Copy day…
+        </button>
+        <button type="button" className="quiet danger-quiet" onClick={() => (rows.length ? setDeleting(true) : void actions.deleteWorkout(workout.id))} aria-label={`Delete workout ${name}`}>
+          Delete
+        </button>
+      </header>
+      <div className="table-scroll">
+        <table className="grid" aria-label={`Prescriptions, ${name}`}>
+          <colgroup>
+            <col className="c-num" />
+            <col className="c-exercise" />
+            <col className="c-sets" />
+            <col className="c-reps" />
+            <col className="c-load" />
+            <col className="c-unit" />
+            <col className="c-rpe" />
+            <col className="c-rest" />
+            <col className="c-tempo" />
+            <col className="c-notes" />
+            <col className="c-group" />
+            <col className="c-tools" />
+          </colgroup>
+          <thead>
+            <tr>
+              <th scope="col" aria-label="Row">
+                #
+              </th>
+              {COLUMNS.map((c) => (
+                <th scope="col" key={c}>
+                  {c === 'Superset group' ? <abbr title="Superset group">SS</abbr> : c === 'Rest (sec)' ? 'Rest s' : c}
+                </th>
+              ))}
+              <th scope="col">
+                <span className="visually-hidden">Row tools</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((rx, i) => (
+              <PrescriptionRow
+                key={rx.id}
+                rx={rx}
+                index={i}
+                workoutId={workout.id}
+                previousId={rows[i - 1]?.id ?? null}
+                nextId={rows[i + 1]?.id ?? null}
+                exercises={exercises}
+                groupStart={!!rx.group && rows[i - 1]?.group !== rx.group}
+              />
+            ))}
+          </tbody>
+          <tfoot>
+            <tr className="add-row">
+              <td className="rownum">+</td>
+              <td colSpan={COLUMNS.length + 1}>
+                <ExerciseCombo
+                  label="Add exercise"
+                  value=""
+                  quick
+                  placeholder="Add exercise — e.g. Back squat 5x5 @ 100kg"
+                  exercises={exercises}
+                  rxId={`add:${workout.id}`}
+                  field="exercise"
+                  onPick={(exercise, quick) => add(exercise.id, quick)}
+                  onCreate={async (exerciseName, quick) => {
+                    const exercise = await actions.createExercise(exerciseName);
+                    if (exercise) await add(exercise.id, quick);
+                  }}
+                />
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+      </div>
+      <div className="workout-notes">
+        <Cell label="Workout notes" value={workout.notes} format={(v) => v ?? ''} parse={parseNotes} placeholder="Notes for this workout" onCommit={(notes) => actions.updateWorkout(workout.id, { notes })} />
+      </div>
+      {copying && <CopyDayDialog workout={workout} weeks={weeks} onClose={() => setCopying(false)} />}
+      {deleting && (
+        <ConfirmDialog
+          title="Delete this workout?"
+          message={
+            <p>
+              <strong>{name}</strong> and its {plural(rows.length, 'exercise')} will be deleted from the program.
+            </p>
+          }
+          confirmLabel="Delete workout"
+          danger
+          onCancel={() => setDeleting(false)}
+          onConfirm={() => {
+            setDeleting(false);
+            void actions.deleteWorkout(workout.id);
+          }}
+        />
+      )}
+    </section>
+  );
+}
