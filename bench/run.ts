@@ -36,7 +36,8 @@ try {
   if ('skipped' in ui) console.log(`  skipped: ${ui.skipped}`);
   else {
     console.log(`  first render of the builder   p50 ${fmt(ui.firstRenderMs.p50, 1)} ms, max of ${ui.firstRenderMs.n}: ${fmt(ui.firstRenderMs.p99, 1)} ms (target < 200 ms)`);
-    console.log(`  keystroke in a cell to paint  p50 ${fmt(ui.keystrokeToPaintMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeToPaintMs.p95, 1)} ms (target < 16 ms)`);
+    console.log(`  keystroke in a cell to paint  p50 ${fmt(ui.keystrokeToPaintMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeToPaintMs.p95, 1)} ms (target < 16 ms; includes the wait for the next frame)`);
+    console.log(`  keystroke handled, DOM updated p50 ${fmt(ui.keystrokeHandledMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeHandledMs.p95, 1)} ms`);
   }
   const results = { machine: { cpus: (await import('node:os')).cpus().length, node: process.version }, quick, enqueue: e, server, ui };
   writeFileSync(new URL('./results.json', import.meta.url), JSON.stringify(results, null, 2));
