@@ -5,7 +5,7 @@ import { openDemoWorkspace } from './demo-workspace.ts';
 // `npm start`: the embedded sync server with demo data, ready for the desktop app and the
 // reference client. (The desktop window arrives with the coach workstation.)
 const { values } = parseArgs({ options: { data: { type: 'string' }, port: { type: 'string' } } });
-const dir = resolve(values.data ?? '.coachdesk-demo');
+const dir = resolve(values.data ?? '.coachdesk-demo/demo');
 const port = values.port === undefined ? 8787 : Number(values.port);
 
 const ws = await openDemoWorkspace(dir, { port });
