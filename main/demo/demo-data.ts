@@ -1,3 +1,4 @@
+import { addDays } from '../../protocol/calendar.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
 import type { Edit } from '../sync/local-store.ts';
 
@@ -30,12 +31,6 @@ const DAYS: Array<{ title: string; rx: Array<[number, number, string, number | n
 export function mondayOf(date: Date): string {
   const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
   d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-  return d.toISOString().slice(0, 10);
-}
-
-function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
   return d.toISOString().slice(0, 10);
 }
 

@@ -12,23 +12,13 @@ import type {
   TraineeActivity,
   Workout,
 } from '../../preload/api.ts';
+import { DAY_NAMES, addDays, plannedDate } from '../../protocol/calendar.ts';
 import type { LocalStore, ViewRow } from '../sync/local-store.ts';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);
 
-export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
-
-export function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** The date a workout falls on: week 1 day 1 is the program's start date. */
-export function plannedDate(startDate: string | null, week: number, day: number): string | null {
-  return startDate ? addDays(startDate, (week - 1) * 7 + (day - 1)) : null;
-}
+export { DAY_NAMES };
 
 export function toTrainee(r: ViewRow): Trainee {
   const f = r.fields;

@@ -2,7 +2,8 @@
 import type { LoadUnit, Prescription, SetLog } from '../../preload/api.ts';
 
 /** Day 1..7 of a program week, as the host names them (day 1 is the program's start day). */
-export const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'] as const;
+export { DAY_NAMES } from '../../protocol/calendar.ts';
+import { DAY_NAMES } from '../../protocol/calendar.ts';
 
 export function dayName(day: number): string {
   return DAY_NAMES[day - 1] ?? `Day ${day}`;
@@ -18,16 +19,8 @@ export function workoutName(week: number, day: number, title: string): string {
   return `${slotName(week, day)} — ${title.trim() || 'Untitled workout'}`;
 }
 
-export function addDays(isoDate: string, days: number): string {
-  const d = new Date(`${isoDate}T00:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + days);
-  return d.toISOString().slice(0, 10);
-}
-
-/** The date a workout falls on: week 1 day 1 is the program's start date. */
-export function plannedDate(startDate: string | null, week: number, day: number): string | null {
-  return startDate ? addDays(startDate, (week - 1) * 7 + (day - 1)) : null;
-}
+export { addDays, plannedDate } from '../../protocol/calendar.ts';
+import { addDays } from '../../protocol/calendar.ts';
 
 /** Today as YYYY-MM-DD in local time. */
 export function todayIso(now = new Date()): string {
