@@ -171,7 +171,8 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
       })),
       journal: state.journal.slice(0, 50).map((j) => ({ id: j.id, at: j.at, status: j.status, reason: j.reason, text: describeJournal(store, j) })),
       lastSyncAt: state.lastSyncAt,
-      error: state.error,
+      // Being offline is normal here: the connection state says it; an error is for what needs the coach.
+      error: state.error?.code === 'unreachable' ? null : state.error,
     };
   }
 

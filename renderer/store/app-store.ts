@@ -152,6 +152,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
   const schedule = options.schedule ?? defaultSchedule;
   // Latest request per resource: an older answer never overwrites a newer one.
   const latest: Record<Resource | 'sync' | 'session', number> = { roster: 0, programs: 0, program: 0, activity: 0, exercises: 0, settings: 0, sync: 0, session: 0 };
+  const inflight: Partial<Record<Resource | 'sync' | 'session', Promise<void>>> = {};
   let syncEvents = 0;
   let noticeId = 0;
   let queued: Set<string> | null = null;
@@ -174,12 +175,23 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       }
     }
 
-    async function load<T>(resource: Resource | 'sync' | 'session', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+    /**
+     * Reads a resource and applies the answer unless a newer read started meanwhile. Either way
+     * the promise settles only once the store holds an answer at least as new as this read, so a
+     * caller that awaits a refresh after a command sees the command's result.
+     */
+    function load<T>(resource: Resource | 'sync' | 'session', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+      const run = loadOnce(resource, read, apply);
+      inflight[resource] = run;
+      return run;
+    }
+
+    async function loadOnce<T>(resource: Resource | 'sync' | 'session', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
       const ticket = ++latest[resource];
       const eventsBefore = syncEvents;
       try {
         const value = await read();
-        if (ticket !== latest[resource]) return;
+        if (ticket !== latest[resource]) return await inflight[resource];
         // A sync event that arrived while we read is newer than what we read.
         if (resource === 'sync' && syncEvents !== eventsBefore) return;
         apply(value);

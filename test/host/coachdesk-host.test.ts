@@ -137,8 +137,8 @@ describe('what the trainee logged, and what the server decided', () => {
     const today = new Date().toISOString().slice(0, 10);
     const program = await host.createProgram({ name: 'Block', weeks: 1, traineeId: ben, startDate: today });
     const day = ((new Date(`${today}T00:00:00Z`).getUTCDay() + 6) % 7) + 1;
-    const workout = await host.addWorkout(program, 1, 1, 'Lower');
-    if (day !== 1) await host.addWorkout(program, 1, day, 'Today');
+    // Week 1 is the week of the start date; today's weekday is day `day` of it.
+    const workout = await host.addWorkout(program, 1, day, 'Lower');
     const rx = await host.addPrescription(workout, { exerciseId: squat.id, sets: 3, reps: '5', load: 100, loadUnit: 'kg' });
     await synced(host);
 
@@ -148,6 +148,10 @@ describe('what the trainee logged, and what the server decided', () => {
     const benToken = srv.addTraineeToken(ben);
     const phone = new LocalStore(join(tmp.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
     const engine = new SyncEngine({ store: phone, url: srv.url, token: benToken.token });
+    after(async () => {
+      await engine.stop();
+      if (phone.db.open) phone.close();
+    });
     engine.start();
     await engine.whenIdle(5000);
     const sessionId = crypto.randomUUID();
@@ -177,7 +181,5 @@ describe('what the trainee logged, and what the server decided', () => {
     assert.equal(status.journal.length, 1);
     assert.match(status.journal[0]!.text, /^Ben's logged sets on \w{3} were kept; your change to load was not applied\.$/);
     assert.equal(hostStore.getRow('set_log', setId)!.fields.load, 102.5);
-    await engine.stop();
-    phone.close();
   });
 });

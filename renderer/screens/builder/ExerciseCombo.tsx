@@ -47,6 +47,8 @@ export function ExerciseCombo(props: {
   const [open, setOpen] = useState(false);
   const [highlight, setHighlight] = useState(0);
   const typed = useRef(0);
+  /** The name just chosen, until its save settles: leaving the cell then must not choose it again. */
+  const settling = useRef<string | null>(null);
   const ref = useRef<HTMLInputElement>(null);
   const listId = useId();
   useFocusRequest(ref, rxId, field);
@@ -76,10 +78,15 @@ export function ExerciseCombo(props: {
       return;
     }
     // Show the choice at once; the saved value takes over when the screen has refetched.
-    setDraft(quick ? '' : option.kind === 'exercise' ? option.exercise.name : option.name);
+    const chosen = option.kind === 'exercise' ? option.exercise.name : option.name;
+    setDraft(quick ? '' : chosen);
+    settling.current = chosen.trim().toLowerCase();
     const done = option.kind === 'exercise' ? onPick(option.exercise, entry.rx) : onCreate(option.name, entry.rx);
     void Promise.resolve(done).finally(() => {
-      if (typed.current === generation) setDraft(null);
+      if (typed.current === generation) {
+        settling.current = null;
+        setDraft(null);
+      }
     });
   };
 
@@ -129,6 +136,7 @@ export function ExerciseCombo(props: {
   const onBlur = () => {
     if (draft === null) return close();
     const q = entry.name.trim().toLowerCase();
+    if (q && q === settling.current) return close();
     const exact = exercises.find((e) => e.name.toLowerCase() === q);
     if (exact && (quick || exact.name !== value)) return choose({ kind: 'exercise', exercise: exact });
     close();
