@@ -83,3 +83,27 @@ export function ConfirmDialog(props: { title: string; message: ReactNode; confir
     </Modal>
   );
 }
+
+/** A dialog form's Cancel and submit buttons. */
+export function ModalActions({ onClose, submit }: { onClose: () => void; submit: string }) {
+  return (
+    <div className="modal-actions">
+      <button type="button" onClick={onClose}>
+        Cancel
+      </button>
+      <button type="submit" className="primary">
+        {submit}
+      </button>
+    </div>
+  );
+}
+
+/** What is wrong with a form's input, announced to screen readers. */
+export function FieldError({ error, id }: { error: string | null; id?: string }) {
+  if (!error) return null;
+  return (
+    <p className="field-error" id={id} role="alert">
+      {error}
+    </p>
+  );
+}

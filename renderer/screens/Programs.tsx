@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { ProgramSummary } from '../../preload/api.ts';
-import { Modal } from '../components/Modal.tsx';
+import { FieldError, Modal, ModalActions } from '../components/Modal.tsx';
 import { AssignDialog } from './builder/dialogs.tsx';
 import { formatDate, nextMonday } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
@@ -131,19 +131,8 @@ export function NewProgramDialog({ onClose, traineeId: initialTrainee = null }: 
             <input type="date" value={startDate} onChange={(e) => setStartDate(e.target.value)} />
           </label>
         )}
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="modal-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            Create program
-          </button>
-        </div>
+        <FieldError error={error} />
+        <ModalActions onClose={onClose} submit="Create program" />
       </form>
     </Modal>
   );

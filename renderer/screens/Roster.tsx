@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { RosterEntry } from '../../preload/api.ts';
-import { Modal } from '../components/Modal.tsx';
+import { Modal, ModalActions } from '../components/Modal.tsx';
 import { formatDate, formatPercent } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
 
@@ -145,14 +145,7 @@ function TraineeDialog({ trainee, onClose }: { trainee: RosterEntry | null; onCl
           <span>Notes</span>
           <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
         </label>
-        <div className="modal-actions">
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-          <button type="submit" className="primary">
-            {trainee ? 'Save' : 'Add client'}
-          </button>
-        </div>
+        <ModalActions onClose={onClose} submit={trainee ? 'Save' : 'Add client'} />
       </form>
     </Modal>
   );

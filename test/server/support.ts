@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import type { Action, Entity, Fields, Row } from '../../protocol/index.ts';
+import type { Action, Entity, Fields, Op, Row } from '../../protocol/index.ts';
 import { addCoach, addTraineeToken, authenticate, type User } from '../../server/auth.ts';
 import { CanonicalStore, type PushOutcome } from '../../server/canonical-store.ts';
 import { openServerDb, readServerVersion, type Db } from '../../server/db.ts';
@@ -11,16 +11,7 @@ import { until } from '../helpers.ts';
 export const uuid = () => randomUUID();
 
 /** An op as a client sends it (a plain record, as the store receives it). */
-export type RawOp = Record<string, unknown> & {
-  key: string;
-  seq: number;
-  at: string;
-  entity: Entity;
-  id: string;
-  action: Action;
-  fields: Fields;
-  baseVersion: number;
-};
+export type RawOp = Record<string, unknown> & Op;
 
 export function makeOp(o: {
   seq: number;

@@ -1,23 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { ProgramDetail, Workout } from '../../../preload/api.ts';
-import { Modal } from '../../components/Modal.tsx';
+import { FieldError, Modal, ModalActions } from '../../components/Modal.tsx';
 import { DAY_NAMES, formatDate, nextMonday, slotName, workoutName } from '../../lib/format.ts';
 import { useActions, useApp } from '../../store/context.tsx';
 
 const weekNumbers = (weeks: number) => Array.from({ length: weeks }, (_, i) => i + 1);
-
-function Actions({ onClose, submit }: { onClose: () => void; submit: string }) {
-  return (
-    <div className="modal-actions">
-      <button type="button" onClick={onClose}>
-        Cancel
-      </button>
-      <button type="submit" className="primary">
-        {submit}
-      </button>
-    </div>
-  );
-}
 
 export function CopyDayDialog({ workout, weeks, onClose }: { workout: Workout; weeks: number; onClose: () => void }) {
   const { copyDay, notify } = useActions();
@@ -57,7 +44,7 @@ export function CopyDayDialog({ workout, weeks, onClose }: { workout: Workout; w
             </select>
           </label>
         </div>
-        <Actions onClose={onClose} submit="Copy day" />
+        <ModalActions onClose={onClose} submit="Copy day" />
       </form>
     </Modal>
   );
@@ -111,12 +98,8 @@ export function CopyWeekDialog({ program, fromWeek, onClose }: { program: Progra
             </div>
           </fieldset>
         )}
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <Actions onClose={onClose} submit="Copy week" />
+        <FieldError error={error} />
+        <ModalActions onClose={onClose} submit="Copy week" />
       </form>
     </Modal>
   );
@@ -177,12 +160,8 @@ export function AssignDialog({ program, onClose }: { program: Pick<ProgramDetail
           <span>Start date</span>
           <input type="date" value={startDate} onChange={(e) => setStartDate(e.target.value)} />
         </label>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <Actions onClose={onClose} submit={chosen.size > 1 ? `Assign to ${chosen.size} clients` : 'Assign'} />
+        <FieldError error={error} />
+        <ModalActions onClose={onClose} submit={chosen.size > 1 ? `Assign to ${chosen.size} clients` : 'Assign'} />
       </form>
     </Modal>
   );
@@ -207,12 +186,8 @@ export function SaveTemplateDialog({ program, onClose }: { program: ProgramDetai
           <span>Template name</span>
           <input value={name} onChange={(e) => setName(e.target.value)} />
         </label>
-        {error && (
-          <p className="field-error" role="alert">
-            {error}
-          </p>
-        )}
-        <Actions onClose={onClose} submit="Save template" />
+        <FieldError error={error} />
+        <ModalActions onClose={onClose} submit="Save template" />
       </form>
     </Modal>
   );
