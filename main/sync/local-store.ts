@@ -156,6 +156,20 @@ interface StoredView {
   fields: string;
 }
 
+/**
+ * Whether pending ops may leave a row under `parent`, decided from the ops alone so that
+ * listing a day's rows does not build the view of every pending row. The replica's parent
+ * counts only when no op sets the field, and then the replica query has already found it.
+ */
+function mayHaveParent(ops: Op[], parent: { field: string; id: string }): boolean {
+  for (let i = ops.length - 1; i >= 0; i--) {
+    const op = ops[i]!;
+    if (op.action === 'delete') return true; // a later put or patch decides; let the view tell
+    if (op.action === 'put' || Object.hasOwn(op.fields, parent.field)) return op.fields[parent.field] === parent.id;
+  }
+  return false;
+}
+
 const rowKey = (entity: string, id: string) => `${entity}\u0000${id}`;
 
 /**
@@ -215,7 +229,8 @@ export class LocalStore {
     };
 
     this.clientId = this.getMeta('clientId') ?? this.initClientId();
-    this.nextSeqValue = Number(this.getMeta('nextSeq') ?? '1');
+    const lastQueued = db.prepare(`SELECT MAX(seq) FROM outbox`).pluck().get() as number | null;
+    this.nextSeqValue = Math.max(Number(this.getMeta('nextSeq') ?? '1'), (lastQueued ?? 0) + 1);
     for (const row of this.stmts.outboxAllPending.all() as OutboxRow[]) this.addToOverlay(toOp(row));
   }
 
@@ -308,8 +323,10 @@ export class LocalStore {
 
   private readonly insertTx = (ops: Op[]) =>
     this.db.transaction(() => {
+      // nextSeq is not written here: while an op is in the outbox its seq says it (see the
+      // constructor), and the transaction that removes acknowledged ops records it. One page
+      // less per durable commit.
       for (const op of ops) this.stmts.outboxInsert.run({ ...op, fields: JSON.stringify(op.fields) });
-      this.setMeta('nextSeq', String(ops[ops.length - 1]!.seq + 1));
     })();
 
   private insertOps(ops: Op[]): void {
@@ -338,10 +355,10 @@ export class LocalStore {
   children(entity: Entity, parentId: string): ViewRow[] {
     const field = PARENT_FIELD[entity];
     if (!field) throw new LocalStoreError(`${entity} rows have no parent`);
-    return this.viewOf(entity, this.stmts.replicaChildren.all(entity, parentId) as StoredView[], (f) => f[field] === parentId);
+    return this.viewOf(entity, this.stmts.replicaChildren.all(entity, parentId) as StoredView[], (f) => f[field] === parentId, { field, id: parentId });
   }
 
-  private viewOf(entity: Entity, stored: StoredView[], where?: (fields: Fields) => boolean): ViewRow[] {
+  private viewOf(entity: Entity, stored: StoredView[], where?: (fields: Fields) => boolean, parent?: { field: string; id: string }): ViewRow[] {
     const out: ViewRow[] = [];
     const seen = new Set<string>();
     for (const r of stored) {
@@ -355,6 +372,7 @@ export class LocalStore {
       const first = ops[0]!;
       if (first.entity !== entity || seen.has(first.id)) continue;
       seen.add(first.id);
+      if (parent && !mayHaveParent(ops, parent)) continue;
       const view = this.getRow(entity, first.id);
       if (view && (!where || where(view.fields))) out.push(view);
     }
@@ -487,6 +505,7 @@ export class LocalStore {
           settled.push(op);
           result.done.push(ack.key);
         }
+        if (settled.length) this.setMeta('nextSeq', String(this.nextSeqValue));
         if (batch.syncedVersion !== undefined && batch.syncedVersion > this.lastVersion) {
           this.setMeta('lastVersion', String(batch.syncedVersion));
           this.setMeta('lastSyncAt', now);

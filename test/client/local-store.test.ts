@@ -156,6 +156,43 @@ describe('durability', () => {
     assert.equal(next.seq, 4);
   });
 
+  test('nextSeq survives acks that empty the outbox, and a crash before they are recorded', () => {
+    const store = open();
+    const ops = [1, 2, 3].map((n) => store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: exerciseFields(`E${n}`) }));
+    // A second connection opened before the acks: the state a crash would leave behind.
+    const beforeAcks = new LocalStore(store.file);
+    opened.push(beforeAcks);
+    assert.equal(beforeAcks.nextSeq, 4);
+    store.applyIncoming({ rows: [], acks: ops.map((op) => ack(op.key, op.seq, 'applied')) });
+    assert.equal(outboxRows(store), 0);
+    const again = reopen(store);
+    assert.equal(again.nextSeq, 4, 'the seqs the server consumed are not reused');
+    assert.equal(again.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: exerciseFields('E4') }).seq, 4);
+  });
+
+  test('a day lists rows moved into it and not rows moved out, while their moves are pending', () => {
+    const store = open();
+    const [dayA, dayB, workoutsProgram, ex] = [id(), id(), id(), id()];
+    const p = (workoutId: string, position: number) => ({ workoutId, exerciseId: ex, position, sets: 3, reps: '5' });
+    const stays = id();
+    const moves = id();
+    const fresh = id();
+    store.applyIncoming({
+      rows: [row('prescription', stays, 2, p(dayA, 1)), row('prescription', moves, 3, p(dayA, 2))],
+      acks: [],
+    });
+    store.enqueue({ entity: 'prescription', id: moves, action: 'patch', fields: { workoutId: dayB } });
+    store.enqueue({ entity: 'prescription', id: fresh, action: 'put', fields: p(dayA, 3) });
+    store.enqueue({ entity: 'prescription', id: fresh, action: 'patch', fields: { sets: 5 } });
+    assert.deepEqual(store.children('prescription', dayA).map((r) => r.id).sort(), [stays, fresh].sort());
+    assert.deepEqual(store.children('prescription', dayB).map((r) => r.id), [moves]);
+    store.enqueue({ entity: 'prescription', id: fresh, action: 'delete' });
+    assert.deepEqual(store.children('prescription', dayA).map((r) => r.id), [stays]);
+    store.enqueue({ entity: 'prescription', id: fresh, action: 'put', fields: p(dayB, 9) });
+    assert.deepEqual(store.children('prescription', dayB).map((r) => r.id).sort(), [moves, fresh].sort());
+    assert.deepEqual(store.children('prescription', workoutsProgram), []);
+  });
+
   test('an enqueued op is on disk at once, visible to another connection', () => {
     const store = open();
     const op = store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: exerciseFields('Squat') });
