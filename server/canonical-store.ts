@@ -3,6 +3,7 @@ import { checkOp, isEntity, type Ack, type Entity, type Fields, type Op, type Ro
 import type { User } from './auth.ts';
 import { isTransientDbError, readServerVersion, type Db } from './db.ts';
 import { explain, resolveOp, type RowMeta, type Writer } from './resolver.ts';
+import { decodeRowMeta, encodeRowMeta } from './row-meta.ts';
 import { placeRow, writeForbidden, type Placement, type PlacedRow } from './scope.ts';
 
 interface RowRecord extends PlacedRow {
@@ -24,6 +25,29 @@ interface DbRow {
   owner_id: string | null;
   parent_id: string | null;
   ref_id: string | null;
+}
+
+/** The columns catch-up sends (no write metadata). */
+interface WireDbRow {
+  entity: Entity;
+  id: string;
+  version: number;
+  deleted: number;
+  fields: string;
+  by: string;
+}
+
+function wireRow(r: WireDbRow): Row {
+  const deleted = r.deleted === 1;
+  return { entity: r.entity, id: r.id, version: r.version, deleted, fields: deleted ? {} : (JSON.parse(r.fields) as Fields), by: r.by };
+}
+
+/** A catch-up being read page by page (see CanonicalStore.catchUpCursor). */
+export interface CatchUpCursor {
+  /** The server version the catch-up covers: `synced` announces it once the pages are sent. */
+  readonly version: number;
+  /** The next rows (at most `limit`); empty when the catch-up is complete. */
+  next(limit: number): Row[];
 }
 
 export interface PushOutcome {
@@ -78,7 +102,7 @@ function toRecord(r: DbRow): RowRecord {
     deleted: r.deleted === 1,
     fields: JSON.parse(r.fields) as Fields,
     by: r.by,
-    meta: JSON.parse(r.meta) as RowMeta,
+    meta: decodeRowMeta(r.meta),
     coachId: r.coach_id,
     traineeId: r.trainee_id,
     ownerId: r.owner_id,
@@ -139,15 +163,33 @@ export class CanonicalStore {
       ),
       exitPut: db.prepare(`INSERT OR IGNORE INTO scope_exits (user_id, version, entity, id) VALUES (?, ?, ?, ?)`),
       setVersion: db.prepare(`UPDATE server_meta SET value = ? WHERE key = 'version'`),
-      coachRows: db.prepare(`SELECT * FROM canonical_rows WHERE coach_id = ? AND version > ? ORDER BY version`),
-      traineeRows: db.prepare(`SELECT * FROM canonical_rows WHERE trainee_id = ? AND version > ? ORDER BY version`),
-      ownRows: db.prepare(`SELECT * FROM canonical_rows WHERE owner_id = ? AND version > ? ORDER BY version`),
+      // Catch-up reads pages in (version, entity, id) order through the scope indexes (which end
+      // with the primary key), without the write metadata: no sort, no whole-scope read.
+      coachPage: db.prepare(
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
+         WHERE coach_id = ? AND version > ? AND version <= ? ORDER BY version, entity, id LIMIT ?`,
+      ),
+      coachPageAfter: db.prepare(
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
+         WHERE coach_id = ? AND (version, entity, id) > (?, ?, ?) AND version <= ? ORDER BY version, entity, id LIMIT ?`,
+      ),
+      traineePage: db.prepare(
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
+         WHERE trainee_id = ? AND version > ? AND version <= ? ORDER BY version, entity, id LIMIT ?`,
+      ),
+      traineePageAfter: db.prepare(
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
+         WHERE trainee_id = ? AND (version, entity, id) > (?, ?, ?) AND version <= ? ORDER BY version, entity, id LIMIT ?`,
+      ),
+      ownRows: db.prepare(
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE owner_id = ? AND version > ? AND version <= ?`,
+      ),
       traineeExercises: db.prepare(
-        `SELECT * FROM canonical_rows WHERE entity = 'exercise' AND version > ? AND id IN
+        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE entity = 'exercise' AND version > ? AND version <= ? AND id IN
            (SELECT ref_id FROM canonical_rows WHERE entity = 'prescription' AND trainee_id = ? AND deleted = 0)`,
       ),
       exitsSince: db.prepare(
-        `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = ? AND version > ? GROUP BY entity, id`,
+        `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = ? AND version > ? AND version <= ? GROUP BY entity, id`,
       ),
     };
   }
@@ -228,7 +270,13 @@ export class CanonicalStore {
         before: r ? this.audience(r) : new Set(),
         ...(now ? { current: now } : {}),
       });
-      const touch: Touch = (r, entity, id, now) => record(noted(r, entity, id, now));
+      // A row touched again in this push keeps the audience noted the first time: only its
+      // current state moves on (an exercise prescribed 300 times is not asked 300 times).
+      const touch: Touch = (r, entity, id, now) => {
+        const entry = touched.get(`${entity}\u0000${id}`);
+        if (!entry) record(noted(r, entity, id, now));
+        else if (now) entry.current = now;
+      };
       let expectedSeq: number | undefined;
 
       for (const raw of ops) {
@@ -377,7 +425,7 @@ export class CanonicalStore {
       deleted: r.deleted ? 1 : 0,
       fields: JSON.stringify(r.fields),
       by: r.by,
-      meta: JSON.stringify(r.meta),
+      meta: encodeRowMeta(r.meta),
       coachId: r.coachId,
       traineeId: r.traineeId,
       ownerId: r.ownerId,
@@ -440,26 +488,76 @@ export class CanonicalStore {
 
   /**
    * Everything in this user's scope newer than `since`, in version order, and tombstones for
-   * rows that left the scope since then.
+   * rows that left the scope since then. Reads it all at once; the server streams it with
+   * {@link catchUpCursor} instead.
    */
   catchUp(user: { id: string; role: string }, since: number): { rows: Row[]; version: number } {
-    const version = this.version;
-    const records: RowRecord[] = [];
-    const own = this.stmts.ownRows.all(user.id, since) as DbRow[];
-    const scoped =
-      user.role === 'coach'
-        ? (this.stmts.coachRows.all(user.id, since) as DbRow[])
-        : [...(this.stmts.traineeRows.all(user.id, since) as DbRow[]), ...(this.stmts.traineeExercises.all(since, user.id) as DbRow[])];
-    for (const row of [...scoped, ...own]) records.push(toRecord(row));
-    const sent = new Set(records.map((r) => `${r.entity}\u0000${r.id}`));
-    const rows = records.sort((a, b) => a.version - b.version).map(toWireRow);
-    for (const exit of this.stmts.exitsSince.all(user.id, since) as Array<{ entity: Entity; id: string; version: number }>) {
-      if (!isEntity(exit.entity) || sent.has(`${exit.entity}\u0000${exit.id}`)) continue;
+    const cursor = this.catchUpCursor(user, since);
+    const rows: Row[] = [];
+    for (let page = cursor.next(5000); page.length > 0; page = cursor.next(5000)) rows.push(...page);
+    return { rows, version: cursor.version };
+  }
+
+  /**
+   * The same catch-up read page by page, so a large scope is never held in memory at once:
+   * rows in the user's scope with `since < version <= cursor.version` in version order, then
+   * tombstones for rows that left the scope. Pages may be read across ticks while pushes go on:
+   * a row written after the cursor was made has a version above `cursor.version` and is left to
+   * the live `changes` that carried it (the connection was subscribed before the cursor was
+   * made), so nothing is missed and nothing is sent in an older state than the live one.
+   */
+  catchUpCursor(user: { id: string; role: string }, since: number): CatchUpCursor {
+    const upto = this.version;
+    const coach = user.role === 'coach';
+    const first = coach ? this.stmts.coachPage : this.stmts.traineePage;
+    const after = coach ? this.stmts.coachPageAfter : this.stmts.traineePageAfter;
+    // Settings and, for a trainee, the exercises seen through their prescriptions: a few rows,
+    // merged into the main scan by version.
+    const extras = [
+      ...(this.stmts.ownRows.all(user.id, since, upto) as WireDbRow[]),
+      ...(coach ? [] : (this.stmts.traineeExercises.all(since, upto, user.id) as WireDbRow[])),
+    ].sort((a, b) => a.version - b.version);
+    let last: WireDbRow | undefined;
+    let buffer: WireDbRow[] = [];
+    let scanned = false;
+    let exits: Row[] | undefined;
+    const readPage = (limit: number): WireDbRow[] =>
+      (last ? after.all(user.id, last.version, last.entity, last.id, upto, limit) : first.all(user.id, since, upto, limit)) as WireDbRow[];
+    return {
+      version: upto,
+      next: (limit: number): Row[] => {
+        const out: Row[] = [];
+        while (out.length < limit) {
+          if (buffer.length === 0 && !scanned) {
+            buffer = readPage(limit);
+            if (buffer.length < limit) scanned = true;
+            last = buffer[buffer.length - 1] ?? last;
+          }
+          const main = buffer[0];
+          const extra = extras[0];
+          if (!main && !extra) break;
+          out.push(wireRow(!extra || (main && main.version <= extra.version) ? buffer.shift()! : extras.shift()!));
+        }
+        if (out.length < limit) {
+          exits ??= this.exitTombstones(user, since, upto);
+          out.push(...exits.splice(0, limit - out.length));
+        }
+        return out;
+      },
+    };
+  }
+
+  /** Tombstones for rows that left the user's scope in (since, upto] and are not back in it. */
+  private exitTombstones(user: { id: string }, since: number, upto: number): Row[] {
+    const rows: Row[] = [];
+    for (const exit of this.stmts.exitsSince.all(user.id, since, upto) as Array<{ entity: Entity; id: string; version: number }>) {
+      if (!isEntity(exit.entity)) continue;
       const current = this.load(exit.entity, exit.id);
+      // Back in scope: the scan (or a live frame, when it came back after `upto`) carries it.
       if (current && this.audience(current).has(user.id)) continue;
       rows.push({ entity: exit.entity, id: exit.id, version: exit.version, deleted: true, fields: {}, by: current?.by ?? '' });
     }
-    return { rows, version };
+    return rows;
   }
 }
 

@@ -45,7 +45,11 @@ CREATE INDEX IF NOT EXISTS rows_by_coach ON canonical_rows (coach_id, version) W
 CREATE INDEX IF NOT EXISTS rows_by_trainee ON canonical_rows (trainee_id, version) WHERE trainee_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rows_by_owner ON canonical_rows (owner_id, version) WHERE owner_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rows_by_parent ON canonical_rows (parent_id) WHERE parent_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS rows_by_ref ON canonical_rows (ref_id) WHERE ref_id IS NOT NULL;
+-- Who sees an exercise (the trainees it is prescribed to) and which exercises a trainee sees:
+-- both answered from these indexes alone, without reading the rows.
+DROP INDEX IF EXISTS rows_by_ref;
+CREATE INDEX IF NOT EXISTS prescribed_to ON canonical_rows (ref_id, trainee_id) WHERE entity = 'prescription' AND deleted = 0;
+CREATE INDEX IF NOT EXISTS prescribed_for ON canonical_rows (trainee_id, ref_id) WHERE entity = 'prescription' AND deleted = 0;
 CREATE TABLE IF NOT EXISTS scope_exits (
   user_id TEXT NOT NULL,
   version INTEGER NOT NULL,

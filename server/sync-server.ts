@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
 import { authenticate, type User } from './auth.ts';
-import { CanonicalStore, UnavailableError } from './canonical-store.ts';
+import { CanonicalStore, UnavailableError, type CatchUpCursor } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
 
 export interface SyncServerOptions {
@@ -17,6 +17,12 @@ export interface SyncServerOptions {
   badFrameLimit?: number;
   /** Rows per catch-up `changes` frame. */
   catchUpChunk?: number;
+  /**
+   * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
+   * read and sent this many frames ahead of the socket, so a large or slow one holds only a few
+   * frames in memory and lets other connections' pushes run between its pages.
+   */
+  catchUpFramesAhead?: number;
   log?: (line: string) => void;
   /**
    * Fault injection for crash tests: after this many committed pushes the process kills
@@ -32,6 +38,21 @@ interface Peer {
   missedPongs: number;
   badFrames: number[];
   helloTimer?: NodeJS.Timeout;
+  /** The catch-up being sent, if any. */
+  catchUp?: CatchUpState;
+}
+
+interface CatchUpState {
+  cursor: CatchUpCursor;
+  /** Frames sent whose write has not completed yet. */
+  ahead: number;
+  /**
+   * The highest version of a live `synced` held back while the catch-up runs: the client may
+   * move its cursor only once the catch-up is complete. Announced with the catch-up's own.
+   */
+  heldSynced: number;
+  /** `pull`s that arrived meanwhile, answered in turn. */
+  queued: number[];
 }
 
 /** Hundreds of small frames go out in one write instead of one system call each. */
@@ -71,6 +92,7 @@ export class SyncServer {
       helloTimeoutMs: options.helloTimeoutMs ?? 10_000,
       badFrameLimit: options.badFrameLimit ?? 20,
       catchUpChunk: options.catchUpChunk ?? 500,
+      catchUpFramesAhead: options.catchUpFramesAhead ?? 4,
       log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
     };
@@ -213,13 +235,50 @@ export class SyncServer {
     this.catchUp(peer, hello.lastVersion);
   }
 
-  private catchUp(peer: Peer, since: number): void {
-    const { rows, version } = this.store.catchUp(peer.user!, since);
-    const chunk = this.opts.catchUpChunk;
-    for (let i = 0; i < rows.length; i += chunk) {
-      this.send(peer, { type: 'changes', to: version, rows: rows.slice(i, i + chunk) });
+  /**
+   * Sends the catch-up from `since` in `changes` frames, then `synced`. Pages are read only as
+   * the socket takes the frames before them (at most `catchUpFramesAhead` frames ahead), so a
+   * catch-up of any size holds a few frames in memory. A small one goes out at once.
+   */
+  private catchUp(peer: Peer, since: number, queued: number[] = []): void {
+    if (peer.catchUp) {
+      peer.catchUp.queued.push(since);
+      return;
     }
-    this.send(peer, { type: 'synced', version });
+    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), ahead: 0, heldSynced: 0, queued };
+    this.pumpCatchUp(peer);
+  }
+
+  private pumpCatchUp(peer: Peer): void {
+    const state = peer.catchUp;
+    if (!state) return;
+    if (peer.ws.readyState !== peer.ws.OPEN) {
+      peer.catchUp = undefined;
+      return;
+    }
+    const { cursor } = state;
+    try {
+      while (state.ahead < this.opts.catchUpFramesAhead) {
+        const rows = cursor.next(this.opts.catchUpChunk);
+        if (rows.length === 0) {
+          peer.catchUp = undefined;
+          this.send(peer, { type: 'synced', version: Math.max(cursor.version, state.heldSynced) });
+          const next = state.queued.shift();
+          if (next !== undefined) this.catchUp(peer, next, state.queued);
+          return;
+        }
+        state.ahead++;
+        peer.ws.send(JSON.stringify({ type: 'changes', to: cursor.version, rows }), () => {
+          state.ahead--;
+          // Other connections' frames run between pages; a new page waits for the next turn.
+          if (peer.catchUp === state && state.ahead === this.opts.catchUpFramesAhead - 1) setImmediate(() => this.pumpCatchUp(peer));
+        });
+      }
+    } catch (error) {
+      peer.catchUp = undefined;
+      this.opts.log(`catch-up for ${peer.user?.id} failed: ${(error as Error).stack ?? error}`);
+      this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
+    }
   }
 
   private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): void {
@@ -247,10 +306,16 @@ export class SyncServer {
       for (const peer of peers) {
         if (peer === except) continue;
         this.sendRaw(peer, frame);
-        this.sendRaw(peer, synced);
+        this.sendSynced(peer, synced, version);
       }
     }
     // The pusher is up to date too once its acks are out.
-    this.sendRaw(except, synced);
+    this.sendSynced(except, synced, version);
+  }
+
+  /** A live `synced`, held back while the peer's catch-up runs (it is announced at its end). */
+  private sendSynced(peer: Peer, frame: string, version: number): void {
+    if (peer.catchUp) peer.catchUp.heldSynced = Math.max(peer.catchUp.heldSynced, version);
+    else this.sendRaw(peer, frame);
   }
 }
