@@ -390,14 +390,29 @@ export class LocalStore {
     return (this.stmts.outboxPending.all(fromSeq, limit) as OutboxRow[]).map(toOp);
   }
 
+  // The engine reads the failed list and the journal on every state change; they change only
+  // here, so they are read from the database again only after a write to them.
+  private failedCache: FailedOp[] | undefined;
+  private journalCache: { limit: number; entries: JournalEntry[] } | undefined;
+
   failedOps(): FailedOp[] {
+    this.failedCache ??= this.readFailed();
+    return [...this.failedCache];
+  }
+
+  journal(limit = 100): JournalEntry[] {
+    if (this.journalCache?.limit !== limit) this.journalCache = { limit, entries: this.readJournal(limit) };
+    return [...this.journalCache.entries];
+  }
+
+  private readFailed(): FailedOp[] {
     return (this.stmts.failedAll.all() as FailedRow[]).map((r) => {
       const ack = JSON.parse(r.ack) as Ack;
       return { op: toOp(r), reason: ack.reason ?? 'rejected', message: ack.message ?? 'the server refused this edit', failedAt: r.failed_at };
     });
   }
 
-  journal(limit = 100): JournalEntry[] {
+  private readJournal(limit: number): JournalEntry[] {
     return (this.stmts.journalList.all(limit) as Array<Record<string, unknown>>).map((r) => ({
       id: r.id as number,
       at: r.at as string,
@@ -483,11 +498,13 @@ export class LocalStore {
           const op = toOp(stored);
           this.stmts.outboxDelete.run(ack.key);
           if (ack.status === 'rejected') {
+            this.failedCache = undefined;
             this.stmts.failedInsert.run({ ...stored, ack: JSON.stringify(ack), failed_at: now });
             result.rejected++;
           } else {
             result.applied++;
             if (ack.status === 'partial' || ack.status === 'superseded') {
+              this.journalCache = undefined;
               this.stmts.journalInsert.run(
                 now,
                 op.key,
@@ -531,6 +548,7 @@ export class LocalStore {
       baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,
     };
     this.db.transaction(() => {
+      this.failedCache = undefined;
       this.stmts.failedDelete.run(key);
       this.insertTx([op]);
     })();
@@ -541,6 +559,7 @@ export class LocalStore {
 
   /** Drops a failed edit for good (the user confirmed). */
   discard(key: string): void {
+    this.failedCache = undefined;
     if (this.stmts.failedDelete.run(key).changes === 0) throw new LocalStoreError(`no failed edit with key ${key}`);
   }
 
