@@ -1,16 +1,5 @@
 import { newId, type Fields } from '../protocol/index.ts';
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same workload on every side. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './random.ts';
 
 export type EditKind = 'change' | 'add' | 'reorder' | 'delete';
 
@@ -84,7 +73,7 @@ export function buildProgram(weeks = 12, days = [1, 2, 4, 5], perDay = 6): Progr
  * row, 15% add a row to a day, 15% move a row within its day, 15% delete a row.
  */
 export function randomEdits(setup: ProgramSetup, count: number, seed: number): BuilderEdit[] {
-  const random = prng(seed);
+  const random = mulberry32(seed);
   const pick = <T>(items: T[]): T => items[Math.floor(random() * items.length)]!;
   const rows = new Map(setup.prescriptions.map((p) => [p.id, { ...p.fields }]));
   const live = [...rows.keys()];

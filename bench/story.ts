@@ -20,6 +20,7 @@ import { fmt, summarize } from './stats.ts';
 import { V1ClientStore, type V1Row } from './v1-lww/client-store.ts';
 import { V1Server } from './v1-lww/server.ts';
 import { V1SyncClient } from './v1-lww/sync-client.ts';
+import { mulberry32 } from './random.ts';
 
 export const DEFAULT_STORY_SEED = 0x14001401;
 const DAY = 86_400_000;
@@ -30,18 +31,6 @@ const storyTime = (run: number, h: number, m: number, s = 0) => Date.UTC(2026, 0
 // ---------------------------------------------------------------------------------------------
 // The scenario, drawn once per run and played identically by both designs
 // ---------------------------------------------------------------------------------------------
-
-/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). Same seed, same runs. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Change = 'reps' | 'load' | 'both';
 
