@@ -76,7 +76,7 @@ type Touch = (before: RowRecord | undefined, entity: Entity, id: string, now?: R
 const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
 
 /** JSON with sorted keys. Below 16 levels (valid ops have 3) it stops: such ops are invalid anyway. */
-function stableStringify(value: unknown, depth = 0): string {
+export function stableStringify(value: unknown, depth = 0): string {
   if (depth > 16) return '"…"';
   if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
@@ -88,10 +88,38 @@ function stableStringify(value: unknown, depth = 0): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+const OP_KEYS = new Set(['key', 'seq', 'at', 'entity', 'id', 'action', 'fields', 'baseVersion']);
+
+/**
+ * stableStringify of an op's content for the usual shape (the op's own keys, flat fields),
+ * without sorting the op's keys or recursing; undefined for any other shape. Its output is
+ * byte for byte the generic one: ledger hashes stored before it still match.
+ */
+function plainOpContent(raw: Record<string, unknown>): string | undefined {
+  const keys = Object.keys(raw);
+  if (keys.length !== OP_KEYS.size || !keys.every((k) => OP_KEYS.has(k))) return undefined;
+  const fields = raw.fields;
+  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
+  let f = '';
+  for (const k of Object.keys(fields).sort()) {
+    const v = (fields as Record<string, unknown>)[k];
+    if (v !== null && typeof v === 'object') return undefined;
+    f += `${f ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`;
+  }
+  const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? stableStringify(v, 1) : (JSON.stringify(v) ?? 'null'));
+  return `{"action":${leaf(raw.action)},"at":${leaf(raw.at)},"baseVersion":${leaf(raw.baseVersion)},"entity":${leaf(raw.entity)},"fields":{${f}},"id":${leaf(raw.id)},"key":${leaf(raw.key)}}`;
+}
+
 /** The content of an op that its idempotency key stands for (everything but its seq). */
 export function opContentHash(raw: Record<string, unknown>): string {
+  return createHash('sha256').update(opContent(raw)).digest('base64url');
+}
+
+export function opContent(raw: Record<string, unknown>): string {
+  const plain = plainOpContent(raw);
+  if (plain !== undefined) return plain;
   const { seq: _seq, ...content } = raw;
-  return createHash('sha256').update(stableStringify(content)).digest('base64url');
+  return stableStringify(content);
 }
 
 function toRecord(r: DbRow): RowRecord {
@@ -236,6 +264,31 @@ export class CanonicalStore {
         this.version = versionBefore;
         return this.pushTx(user, clientId, ops, receivedAt, true);
       }
+    } catch (error) {
+      this.version = versionBefore;
+      if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
+      throw error;
+    }
+  }
+
+  /**
+   * Several pushes in one transaction, each in a savepoint of its own: one commit for all.
+   * A push that fails unexpectedly gets its error in place of an outcome and the others go
+   * on; a passing fault (UnavailableError) or a failed commit applies none of them.
+   */
+  pushGroup(pushes: Array<{ user: User; clientId: string; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number }>): Array<PushOutcome | Error> {
+    const versionBefore = this.version;
+    try {
+      return this.db.transaction(() =>
+        pushes.map(({ user, clientId, ops, receivedAt }) => {
+          try {
+            return this.push(user, clientId, ops, receivedAt);
+          } catch (error) {
+            if (error instanceof UnavailableError || !(error instanceof Error)) throw error;
+            return error;
+          }
+        }),
+      )();
     } catch (error) {
       this.version = versionBefore;
       if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);

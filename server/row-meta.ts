@@ -9,6 +9,10 @@ import type { FieldWrite, RowMeta } from './resolver.ts';
  * still read.
  */
 export function encodeRowMeta(meta: RowMeta): string {
+  const names = Object.keys(meta);
+  const first = names.length ? meta[names[0]!] : undefined;
+  // The usual case, a row written by one op: one stamp, every field at 0.
+  if (first && names.every((n) => meta[n] === first)) return `[[${JSON.stringify(first)}],{${names.map((n) => `${JSON.stringify(n)}:0`).join(',')}}]`;
   const stamps: FieldWrite[] = [];
   const index = new Map<FieldWrite, number>();
   const keyed = new Map<string, number>();

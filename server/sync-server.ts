@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
 import { authenticate, type User } from './auth.ts';
-import { CanonicalStore, UnavailableError, type CatchUpCursor } from './canonical-store.ts';
+import { CanonicalStore, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
 
 export interface SyncServerOptions {
@@ -55,12 +55,15 @@ interface CatchUpState {
   queued: number[];
 }
 
-/** Hundreds of small frames go out in one write instead of one system call each. */
-function corkUntilNextTick(ws: WebSocket): void {
+/** The frames sent inside `send` go out in one write instead of one system call each. */
+function corked(ws: WebSocket, send: () => void): void {
   const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  if (!socket) return;
-  socket.cork();
-  process.nextTick(() => socket.uncork());
+  socket?.cork();
+  try {
+    send();
+  } finally {
+    socket?.uncork();
+  }
 }
 
 export const CLOSE = {
@@ -82,6 +85,9 @@ export class SyncServer {
   private readonly byUser = new Map<string, Set<Peer>>();
   private pingTimer?: NodeJS.Timeout;
   private commits = 0;
+  private closed = false;
+  /** Pushes received in this turn of the event loop, committed together at its end. */
+  private queuedPushes: Array<{ peer: Peer; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number }> = [];
   private readonly opts: Required<Omit<SyncServerOptions, 'db'>>;
 
   constructor(options: SyncServerOptions) {
@@ -128,6 +134,9 @@ export class SyncServer {
   }
 
   async close(): Promise<void> {
+    // Pushes not yet committed are dropped unanswered: their clients send them again.
+    this.closed = true;
+    this.queuedPushes = [];
     clearInterval(this.pingTimer);
     for (const peer of this.peers) peer.ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
@@ -175,8 +184,9 @@ export class SyncServer {
     this.sendRaw(peer, JSON.stringify(message));
   }
 
-  private sendRaw(peer: Peer, text: string): void {
-    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(text);
+  /** A text frame; a Buffer holds UTF-8 text already encoded once for many peers. */
+  private sendRaw(peer: Peer, text: string | Buffer): void {
+    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(text, { binary: false });
   }
 
   private badFrame(peer: Peer, message: string): void {
@@ -199,13 +209,17 @@ export class SyncServer {
       if (message.type === 'pull') return this.catchUp(peer, message.since);
       this.push(peer, message.ops, receivedAt);
     } catch (error) {
-      if (error instanceof UnavailableError) {
-        this.opts.log(`unavailable: ${error.message}`);
-        return this.send(peer, { type: 'error', code: 'unavailable', message: 'the server could not store edits just now; try again' });
-      }
-      this.opts.log(`unexpected failure handling ${message.type}: ${(error as Error).stack ?? error}`);
-      this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
+      this.answerFailure(peer, message.type, error);
     }
+  }
+
+  private answerFailure(peer: Peer, what: string, error: unknown): void {
+    if (error instanceof UnavailableError) {
+      this.opts.log(`unavailable: ${error.message}`);
+      return this.send(peer, { type: 'error', code: 'unavailable', message: 'the server could not store edits just now; try again' });
+    }
+    this.opts.log(`unexpected failure handling ${what}: ${(error as Error).stack ?? error}`);
+    this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
   }
 
   private hello(peer: Peer, hello: { protocol: number; token: string; clientId: string; lastVersion: number }): void {
@@ -281,40 +295,83 @@ export class SyncServer {
     }
   }
 
+  /**
+   * Pushes that arrive in the same turn of the event loop (from many clients at once) are
+   * committed in one transaction, one savepoint each, and answered after that commit: one
+   * fsync for all of them instead of one each.
+   */
   private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): void {
-    const user = peer.user!;
-    const outcome = this.store.push(user, peer.clientId!, ops, receivedAt);
-    if (this.opts.crashAfterCommits > 0 && ++this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
-    corkUntilNextTick(peer.ws);
-    // The pusher first gets the rows that carry its ops' outcome, then the acks.
-    const own = outcome.changes.get(user.id);
-    if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
-    for (const ack of outcome.acks) this.send(peer, ack);
-    if (outcome.expectedSeq !== undefined) {
-      this.send(peer, { type: 'error', code: 'out_of_order', expectedSeq: outcome.expectedSeq, message: `expected seq ${outcome.expectedSeq}` });
+    this.queuedPushes.push({ peer, ops, receivedAt });
+    if (this.queuedPushes.length === 1) setImmediate(() => this.commitQueuedPushes());
+  }
+
+  private commitQueuedPushes(): void {
+    const group = this.queuedPushes;
+    this.queuedPushes = [];
+    if (this.closed || group.length === 0) return;
+    let results: Array<PushOutcome | Error>;
+    try {
+      results = this.store.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
+    } catch (error) {
+      for (const { peer } of group) this.answerFailure(peer, 'push', error);
+      return;
     }
+    this.commits += group.length;
+    if (this.opts.crashAfterCommits > 0 && this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
+    results.forEach((result, i) => {
+      const { peer } = group[i]!;
+      if (result instanceof Error) this.answerFailure(peer, 'push', result);
+      else this.answerPush(peer, result);
+    });
+  }
+
+  private answerPush(peer: Peer, outcome: PushOutcome): void {
+    const user = peer.user!;
+    // The pusher first gets the rows that carry its ops' outcome, then the acks, then synced,
+    // all before anyone else is written to.
+    corked(peer.ws, () => {
+      const own = outcome.changes.get(user.id);
+      if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
+      for (const ack of outcome.acks) this.send(peer, ack);
+      if (outcome.expectedSeq !== undefined) {
+        this.send(peer, { type: 'error', code: 'out_of_order', expectedSeq: outcome.expectedSeq, message: `expected seq ${outcome.expectedSeq}` });
+      }
+      this.sendSynced(peer, JSON.stringify({ type: 'synced', version: outcome.version }), outcome.version);
+    });
     this.broadcast(outcome.changes, outcome.version, peer);
   }
 
   /** Sends each user's rows to every connection of theirs (but the pusher's), then `synced`. */
   private broadcast(changes: Map<string, Row[]>, version: number, except: Peer): void {
-    const synced = JSON.stringify({ type: 'synced', version });
+    const synced = Buffer.from(JSON.stringify({ type: 'synced', version }));
+    // A row shared by many users (an exercise prescribed to 1,000 trainees) is serialised once,
+    // and identical frames are encoded once.
+    const rowJson = new Map<Row, string>();
+    const frames = new Map<string, Buffer>();
     for (const [userId, rows] of changes) {
       const peers = this.byUser.get(userId);
       if (!peers) continue;
-      const frame = JSON.stringify({ type: 'changes', to: version, rows });
+      const body = rows
+        .map((row) => {
+          let json = rowJson.get(row);
+          if (json === undefined) rowJson.set(row, (json = JSON.stringify(row)));
+          return json;
+        })
+        .join(',');
+      let frame = frames.get(body);
+      if (!frame) frames.set(body, (frame = Buffer.from(`{"type":"changes","to":${version},"rows":[${body}]}`)));
       for (const peer of peers) {
         if (peer === except) continue;
-        this.sendRaw(peer, frame);
-        this.sendSynced(peer, synced, version);
+        corked(peer.ws, () => {
+          this.sendRaw(peer, frame);
+          this.sendSynced(peer, synced, version);
+        });
       }
     }
-    // The pusher is up to date too once its acks are out.
-    this.sendSynced(except, synced, version);
   }
 
   /** A live `synced`, held back while the peer's catch-up runs (it is announced at its end). */
-  private sendSynced(peer: Peer, frame: string, version: number): void {
+  private sendSynced(peer: Peer, frame: string | Buffer, version: number): void {
     if (peer.catchUp) peer.catchUp.heldSynced = Math.max(peer.catchUp.heldSynced, version);
     else this.sendRaw(peer, frame);
   }

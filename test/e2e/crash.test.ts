@@ -112,9 +112,10 @@ describe('the server is killed between commit and ack', () => {
       const exit = await within('the crashing server to die', 5000, crashing.exited);
       assert.equal(exit.signal, 'SIGKILL', 'the server killed itself');
 
-      // What the server committed before dying is on disk.
-      const committed = crashAfter === 1 ? ops : 1000;
-      assert.equal(ledgerCount(p.file, traineeId), ledger0 + committed);
+      // What the server committed before dying is on disk: at least the pushes it counted
+      // (pushes that arrive together are committed together, so the third may be among them).
+      const committed = ledgerCount(p.file, traineeId) - ledger0;
+      assert.ok(crashAfter === 1 ? committed === ops : committed === 1000 || committed === ops, `committed before the crash: ${committed}`);
       assert.equal(serverVersion(p.file), version0 + committed);
       const before = versionsOf(p.file, sessionId);
       // And the client still holds every edit it has no ack for.

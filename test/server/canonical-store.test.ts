@@ -678,6 +678,60 @@ describe('unexpected failures', () => {
   });
 });
 
+describe('pushes committed together', () => {
+  test('pushes of several users in one group each get the outcome they would get alone, in one commit', (t) => {
+    const a = seedCoach(db, store, 'Ana');
+    const b = seedCoach(db, store, 'Bo');
+    const phone = new StoreClient(store, traineeUser(db, a.trainee1).user, 'phone');
+    const poison = uuid();
+    db.exec(`CREATE TRIGGER poison BEFORE INSERT ON canonical_rows WHEN NEW.id = '${poison}' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    t.mock.method(console, 'error', () => {});
+    const before = store.currentVersion;
+    const session = uuid();
+    const pushes = [
+      { client: a.desk, ops: [a.desk.op('trainee', uuid(), 'put', { coachId: a.coach.id, name: 'New' })] },
+      { client: b.desk, ops: [b.desk.op('trainee', poison, 'put', { coachId: b.coach.id, name: 'Poison' }), b.desk.op('exercise', uuid(), 'put', { coachId: b.coach.id, name: 'Row' })] },
+      { client: phone, ops: [phone.op('session', session, 'put', { traineeId: a.trainee1, date: '2026-11-24', status: 'planned' })] },
+    ];
+    const results = store.pushGroup(pushes.map(({ client, ops }) => ({ user: client.user, clientId: client.clientId, ops, receivedAt: Date.now() })));
+    const acks = results.map((r) => (r instanceof Error ? r.message : r.acks.map((x) => `${x.status}:${x.version ?? x.reason}`)));
+    assert.deepEqual(acks, [[`applied:${before + 1}`], ['rejected:internal', `applied:${before + 2}`], [`applied:${before + 3}`]]);
+    assert.equal(store.currentVersion, before + 3);
+    assert.equal(counts(db).version, before + 3, 'committed');
+    assert.equal(storedRow(db, 'trainee', poison), undefined);
+    assert.ok(storedRow(db, 'session', session));
+    assert.equal(store.nextSeq(b.coach.id, b.desk.clientId), b.desk.seq, 'the failed op used up its seq');
+    // The trainee's session reached the coach in the same group's changes.
+    assert.ok(rowOf((results[2] as { changes: Map<string, Row[]> }).changes.get(a.coach.id), 'session', session));
+  });
+
+  test('a group that cannot commit applies none of its pushes and can be pushed again', () => {
+    const a = seedCoach(db, store, 'Ana');
+    const b = seedCoach(db, store, 'Bo');
+    const group = [a.desk, b.desk].map((client) => ({
+      user: client.user,
+      clientId: client.clientId,
+      ops: [client.op('trainee', uuid(), 'put', { coachId: client.user.id, name: 'Later' })],
+      receivedAt: Date.now(),
+    }));
+    const before = store.currentVersion;
+    db.pragma('busy_timeout = 0');
+    const blocker = openServerDb(file);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      assert.throws(() => store.pushGroup(group), (e: Error) => e.constructor.name === 'UnavailableError');
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    assert.equal(store.currentVersion, before);
+    assert.equal(store.nextSeq(a.coach.id, a.desk.clientId), a.desk.seq - 1, 'no seq used up');
+    const again = store.pushGroup(group);
+    assert.deepEqual(again.map((r) => (r instanceof Error ? 'error' : r.acks[0]!.status)), ['applied', 'applied']);
+    assert.equal(store.currentVersion, before + 2);
+  });
+});
+
 describe('persistence', () => {
   test('versions, rows, nextSeq and the ledger survive closing and reopening the db file', () => {
     const a = seedCoach(db, store);
