@@ -164,7 +164,9 @@ interface StoredView {
 function mayHaveParent(ops: Op[], parent: { field: string; id: string }): boolean {
   for (let i = ops.length - 1; i >= 0; i--) {
     const op = ops[i]!;
-    if (op.action === 'delete') return true; // a later put or patch decides; let the view tell
+    // Scanning back from the newest op, a delete met before any put leaves the row deleted
+    // (a patch of a deleted row changes nothing).
+    if (op.action === 'delete') return false;
     if (op.action === 'put' || Object.hasOwn(op.fields, parent.field)) return op.fields[parent.field] === parent.id;
   }
   return false;
@@ -331,7 +333,9 @@ export class LocalStore {
 
   private insertOps(ops: Op[]): void {
     if (ops.length === 0) return;
-    this.insertTx(ops);
+    // One op is one statement: SQLite commits it atomically by itself, without BEGIN/COMMIT.
+    if (ops.length === 1) this.stmts.outboxInsert.run({ ...ops[0]!, fields: JSON.stringify(ops[0]!.fields) });
+    else this.insertTx(ops);
     this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
     for (const op of ops) this.addToOverlay(op);
   }
