@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import {
   applyOp,
-  checkOp,
+  checkFields,
+  ENTITIES,
+  isEntity,
+  isUuid,
   newId,
   type Ack,
   type Action,
@@ -184,6 +187,9 @@ export class LocalStore {
   private nextSeqValue: number;
   /** Pending ops per row, in seq order: the optimistic layer over the replica. */
   private readonly overlay = new Map<string, Op[]>();
+  /** Rows with a pending op that puts them under a parent, by parent id (and back): a day lists its new rows without a scan. */
+  private readonly overlayByParent = new Map<string, Set<string>>();
+  private readonly overlayParentsOf = new Map<string, Set<string>>();
   private pendingTotal = 0;
   private readonly stmts;
 
@@ -200,6 +206,7 @@ export class LocalStore {
       metaSet: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
       replicaVersion: db.prepare(`SELECT version FROM replica WHERE entity = ? AND id = ?`).pluck(),
+      replicaHead: db.prepare(`SELECT version, deleted FROM replica WHERE entity = ? AND id = ?`),
       replicaPut: db.prepare(
         `INSERT INTO replica (entity, id, version, deleted, fields, by, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields,
@@ -268,6 +275,16 @@ export class LocalStore {
 
   private addToOverlay(op: Op): void {
     const k = rowKey(op.entity, op.id);
+    const field = PARENT_FIELD[op.entity];
+    const parent = field ? op.fields[field] : undefined;
+    if (typeof parent === 'string') {
+      const rows = this.overlayByParent.get(parent);
+      if (rows) rows.add(k);
+      else this.overlayByParent.set(parent, new Set([k]));
+      const parents = this.overlayParentsOf.get(k);
+      if (parents) parents.add(parent);
+      else this.overlayParentsOf.set(k, new Set([parent]));
+    }
     const list = this.overlay.get(k);
     if (list) list.push(op);
     else this.overlay.set(k, [op]);
@@ -282,7 +299,11 @@ export class LocalStore {
     if (i < 0) return;
     list.splice(i, 1);
     this.pendingTotal--;
-    if (list.length === 0) this.overlay.delete(k);
+    if (list.length === 0) {
+      this.overlay.delete(k);
+      for (const parent of this.overlayParentsOf.get(k) ?? []) this.overlayByParent.get(parent)?.delete(k);
+      this.overlayParentsOf.delete(k);
+    }
   }
 
   /**
@@ -302,22 +323,27 @@ export class LocalStore {
       const fail = (message: string): never => {
         throw new LocalStoreError(edits.length > 1 ? `edit ${ops.length + 1} of ${edits.length}: ${message}` : message);
       };
-      const checked = checkOp({
+      // The store makes key, seq, time and base version itself; what the caller gave is checked.
+      if (!isEntity(edit.entity)) fail(`op entity must be one of ${ENTITIES.join(', ')}`);
+      if (!isUuid(edit.id)) fail('op id must be a UUID');
+      if (edit.action !== 'put' && edit.action !== 'patch' && edit.action !== 'delete') fail(`op action must be put, patch or delete, not ${String(edit.action)}`);
+      const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
+      if (!checked.ok) fail(checked.message);
+      const head = this.stmts.replicaHead.get(edit.entity, edit.id) as { version: number; deleted: number } | undefined;
+      const k = rowKey(edit.entity, edit.id);
+      if (edit.action === 'put') created.add(k);
+      else if (!created.has(k) && !this.existsInView(k, head)) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+      if (edit.action === 'delete') created.delete(k);
+      ops.push({
         key: newId(),
         seq: this.nextSeqValue + ops.length,
         at,
         entity: edit.entity,
         id: edit.id,
         action: edit.action,
-        fields: edit.action === 'delete' ? {} : (edit.fields ?? {}),
-        baseVersion: (this.stmts.replicaVersion.get(edit.entity, edit.id) as number | undefined) ?? 0,
+        fields: (checked as { fields: Fields }).fields,
+        baseVersion: head?.version ?? 0,
       });
-      if (!checked.ok) fail(checked.message);
-      const k = rowKey(edit.entity, edit.id);
-      if (edit.action === 'put') created.add(k);
-      else if (!created.has(k) && !this.getRow(edit.entity, edit.id)) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
-      if (edit.action === 'delete') created.delete(k);
-      ops.push((checked as { op: Op }).op);
     }
     this.insertOps(ops);
     return ops;
@@ -338,6 +364,19 @@ export class LocalStore {
     else this.insertTx(ops);
     this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
     for (const op of ops) this.addToOverlay(op);
+  }
+
+  /** Whether the view holds the row, from the newest put or delete pending, else the replica. */
+  private existsInView(k: string, head: { deleted: number } | undefined): boolean {
+    const pending = this.overlay.get(k);
+    if (pending) {
+      for (let i = pending.length - 1; i >= 0; i--) {
+        const action = pending[i]!.action;
+        if (action === 'put') return true;
+        if (action === 'delete') return false;
+      }
+    }
+    return head !== undefined && head.deleted === 0;
   }
 
   /** The row as the UI shows it, or undefined when it does not exist (or is deleted). */
@@ -372,7 +411,8 @@ export class LocalStore {
       if (view && (!where || where(view.fields))) out.push(view);
     }
     // Rows created here and not yet acknowledged, and pending edits to replica tombstones.
-    for (const ops of this.overlay.values()) {
+    const candidates = parent ? [...(this.overlayByParent.get(parent.id) ?? [])].map((k) => this.overlay.get(k)!) : this.overlay.values();
+    for (const ops of candidates) {
       const first = ops[0]!;
       if (first.entity !== entity || seen.has(first.id)) continue;
       seen.add(first.id);
@@ -466,6 +506,8 @@ export class LocalStore {
 
   private rebuildOverlay(): void {
     this.overlay.clear();
+    this.overlayByParent.clear();
+    this.overlayParentsOf.clear();
     this.pendingTotal = 0;
     for (const row of this.stmts.outboxAllPending.all() as OutboxRow[]) this.addToOverlay(toOp(row));
   }
