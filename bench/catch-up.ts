@@ -119,26 +119,19 @@ export function seedCoachBook(file: string, trainees: number): { token: string; 
   }
 }
 
-/** VmHWM (peak resident set) of a process, in MB; null where /proc is not there. */
-function peakRssMB(pid: number | undefined): number | null {
+/** A memory figure of a process from /proc (VmHWM: peak resident set, VmRSS: now), in MB; null where /proc is not there. */
+function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
   if (pid === undefined) return null;
   try {
-    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Number(m[1]) / 1024 : null;
   } catch {
     return null;
   }
 }
 
-function residentMB(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+const peakRssMB = (pid: number | undefined) => procStatusMB(pid, 'VmHWM');
+const residentMB = (pid: number | undefined) => procStatusMB(pid, 'VmRSS');
 
 function runClient(url: string, token: string, db: string): Promise<CatchUpClientResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', CLIENT, '--url', url, '--token', token, '--db', db], {

@@ -369,13 +369,16 @@ async function scalingRow(
     storage: total(storageRounds),
     verified: { rows, applied, ok: rows === s.ops + warmOps && applied === s.ops + warmOps },
   };
-  if (profileDir) {
-    row.profile = {
-      server: { file: join(profileDir, `server-${clients}-${server.child.pid}.cpuprofile`), windowsUs: serverWindows },
-      echo: { file: join(profileDir, `echo-${echo.pid}.cpuprofile`), windowsUs: echoWindows },
-    };
-  }
+  if (profileDir) row.profile = profiledPair(profileDir, `server-${clients}`, server.child.pid, serverWindows, echo.pid, echoWindows);
   return row;
+}
+
+/** Where the profiled server and echo processes wrote their profiles, and the measured windows in them. */
+function profiledPair(dir: string, serverName: string, serverPid: number | undefined, serverWindows: Array<[number, number]>, echoPid: number | undefined, echoWindows: Array<[number, number]>) {
+  return {
+    server: { file: join(dir, `${serverName}-${serverPid}.cpuprofile`), windowsUs: serverWindows },
+    echo: { file: join(dir, `echo-${echoPid}.cpuprofile`), windowsUs: echoWindows },
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -578,12 +581,7 @@ async function fanOut(dir: string, echo: Proc, trainees: number, patches: number
   } finally {
     await server.stop();
   }
-  if (profileDir) {
-    result.profile = {
-      server: { file: join(profileDir, `fanout-${trainees}-${server.child.pid}.cpuprofile`), windowsUs: serverWindows },
-      echo: { file: join(profileDir, `echo-${echo.pid}.cpuprofile`), windowsUs: echoWindows },
-    };
-  }
+  if (profileDir) result.profile = profiledPair(profileDir, `fanout-${trainees}`, server.child.pid, serverWindows, echo.pid, echoWindows);
   return result;
 }
 

@@ -158,6 +158,18 @@ function placementChanged(a: Placement, b: Placement): boolean {
  * The server's canonical state: applies pushes (one transaction each) by the domain rules,
  * keeps the idempotency ledger and per-client seqs, and answers catch-up by scope.
  */
+/**
+ * Catch-up pages of a scope column in (version, entity, id) order through the scope index
+ * (which ends with the primary key), without the write metadata: no sort, no whole-scope read.
+ */
+function scopePages(db: Db, column: 'coach_id' | 'trainee_id') {
+  const select = `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE ${column} = ?`;
+  return {
+    first: db.prepare(`${select} AND version > ? AND version <= ? ORDER BY version, entity, id LIMIT ?`),
+    after: db.prepare(`${select} AND (version, entity, id) > (?, ?, ?) AND version <= ? ORDER BY version, entity, id LIMIT ?`),
+  };
+}
+
 export class CanonicalStore {
   private version: number;
   private readonly stmts;
@@ -191,24 +203,8 @@ export class CanonicalStore {
       ),
       exitPut: db.prepare(`INSERT OR IGNORE INTO scope_exits (user_id, version, entity, id) VALUES (?, ?, ?, ?)`),
       setVersion: db.prepare(`UPDATE server_meta SET value = ? WHERE key = 'version'`),
-      // Catch-up reads pages in (version, entity, id) order through the scope indexes (which end
-      // with the primary key), without the write metadata: no sort, no whole-scope read.
-      coachPage: db.prepare(
-        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
-         WHERE coach_id = ? AND version > ? AND version <= ? ORDER BY version, entity, id LIMIT ?`,
-      ),
-      coachPageAfter: db.prepare(
-        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
-         WHERE coach_id = ? AND (version, entity, id) > (?, ?, ?) AND version <= ? ORDER BY version, entity, id LIMIT ?`,
-      ),
-      traineePage: db.prepare(
-        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
-         WHERE trainee_id = ? AND version > ? AND version <= ? ORDER BY version, entity, id LIMIT ?`,
-      ),
-      traineePageAfter: db.prepare(
-        `SELECT entity, id, version, deleted, fields, by FROM canonical_rows
-         WHERE trainee_id = ? AND (version, entity, id) > (?, ?, ?) AND version <= ? ORDER BY version, entity, id LIMIT ?`,
-      ),
+      coachPages: scopePages(db, 'coach_id'),
+      traineePages: scopePages(db, 'trainee_id'),
       ownRows: db.prepare(
         `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE owner_id = ? AND version > ? AND version <= ?`,
       ),
@@ -562,8 +558,7 @@ export class CanonicalStore {
   catchUpCursor(user: { id: string; role: string }, since: number): CatchUpCursor {
     const upto = this.version;
     const coach = user.role === 'coach';
-    const first = coach ? this.stmts.coachPage : this.stmts.traineePage;
-    const after = coach ? this.stmts.coachPageAfter : this.stmts.traineePageAfter;
+    const { first, after } = coach ? this.stmts.coachPages : this.stmts.traineePages;
     // Settings and, for a trainee, the exercises seen through their prescriptions: a few rows,
     // merged into the main scan by version.
     const extras = [

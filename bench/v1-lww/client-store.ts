@@ -21,23 +21,28 @@ export interface V1WireRow {
   deleted: boolean;
 }
 
-interface StoredRow {
+/** A row as both V1 databases store it (the client adds a dirty flag). */
+export interface StoredV1Row {
   entity: string;
   id: string;
   fields: string;
   updated_at: number;
   deleted: number;
+}
+
+interface StoredRow extends StoredV1Row {
   dirty: number;
 }
 
-const fromStored = (r: StoredRow): V1Row => ({
+export const wireOf = (r: StoredV1Row): V1WireRow => ({
   entity: r.entity,
   id: r.id,
   fields: JSON.parse(r.fields) as Fields,
   updatedAt: r.updated_at,
   deleted: r.deleted === 1,
-  dirty: r.dirty === 1,
 });
+
+const fromStored = (r: StoredRow): V1Row => ({ ...wireOf(r), dirty: r.dirty === 1 });
 
 /**
  * V1's client: the design that lost trainees' logged sets. An edit writes the whole row

@@ -7,8 +7,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Fields } from '../../protocol/index.ts';
-import type { V1WireRow } from './client-store.ts';
+import { wireOf, type StoredV1Row, type V1WireRow } from './client-store.ts';
 
 /**
  * Client → server: `hello {since}` (first; answered with `caughtUp`), `push {id, rows}` (answered
@@ -21,22 +20,10 @@ export type V1ServerMessage =
   | { type: 'pushed'; id: number; seq: number; rows: V1WireRow[] }
   | { type: 'changes'; seq: number; rows: V1WireRow[] };
 
-interface StoredRow {
-  entity: string;
-  id: string;
-  fields: string;
-  updated_at: number;
-  deleted: number;
+interface StoredRow extends StoredV1Row {
   seq: number;
 }
 
-const toWire = (r: StoredRow): V1WireRow => ({
-  entity: r.entity,
-  id: r.id,
-  fields: JSON.parse(r.fields) as Fields,
-  updatedAt: r.updated_at,
-  deleted: r.deleted === 1,
-});
 
 export class V1Server {
   private readonly db: Database.Database;
@@ -79,7 +66,7 @@ export class V1Server {
           const row = { entity: r.entity, id: r.id, fields, updatedAt: r.updatedAt, deleted: r.deleted };
           kept.push(row);
           current.push(row);
-        } else current.push(toWire(stored));
+        } else current.push(wireOf(stored));
       }
       if (seq !== this.seqValue) this.stmts.metaSet.run(String(seq));
       this.seqValue = seq;
@@ -106,7 +93,7 @@ export class V1Server {
   /** The server's row, or undefined. */
   getRow(entity: string, id: string): V1WireRow | undefined {
     const r = this.stmts.get.get(entity, id) as StoredRow | undefined;
-    return r && toWire(r);
+    return r && wireOf(r);
   }
 
   private accept(ws: WebSocket): void {
@@ -117,7 +104,7 @@ export class V1Server {
       if (m.type === 'hello') {
         welcomed = true;
         this.peers.add(ws);
-        send({ type: 'caughtUp', seq: this.seqValue, rows: (this.stmts.since.all(m.since) as StoredRow[]).map(toWire) });
+        send({ type: 'caughtUp', seq: this.seqValue, rows: (this.stmts.since.all(m.since) as StoredRow[]).map(wireOf) });
       } else if (m.type === 'push' && welcomed) {
         const { kept, current } = this.pushTx(m.rows);
         if (kept.length) {
