@@ -12,21 +12,6 @@ interface RowRecord extends PlacedRow {
   meta: RowMeta;
 }
 
-interface DbRow {
-  entity: Entity;
-  id: string;
-  version: number;
-  deleted: number;
-  fields: string;
-  by: string;
-  meta: string;
-  coach_id: string | null;
-  trainee_id: string | null;
-  owner_id: string | null;
-  parent_id: string | null;
-  ref_id: string | null;
-}
-
 /** The columns catch-up sends (no write metadata). */
 interface WireDbRow {
   entity: Entity;
@@ -35,6 +20,15 @@ interface WireDbRow {
   deleted: number;
   fields: string;
   by: string;
+}
+
+interface DbRow extends WireDbRow {
+  meta: string;
+  coach_id: string | null;
+  trainee_id: string | null;
+  owner_id: string | null;
+  parent_id: string | null;
+  ref_id: string | null;
 }
 
 function wireRow(r: WireDbRow): Row {
