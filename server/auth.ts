@@ -68,6 +68,11 @@ export function revokeTokens(db: Db, by: { token?: string; userId?: string }): n
   throw new Error('say which token to revoke (--token T or --user ID)');
 }
 
+/** Whether a token (by its hash) is known and not revoked. */
+export function tokenIsLive(db: Db, hash: string): boolean {
+  return db.prepare(`SELECT 1 FROM tokens WHERE hash = ? AND revoked_at IS NULL`).get(hash) !== undefined;
+}
+
 export function authenticate(db: Db, token: string): User | undefined {
   const row = db
     .prepare(

@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
-import { authenticate, type User } from './auth.ts';
+import { authenticate, hashToken, tokenIsLive, type User } from './auth.ts';
 import { CanonicalStore, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
 
@@ -17,6 +17,12 @@ export interface SyncServerOptions {
   badFrameLimit?: number;
   /** Rows per catch-up `changes` frame. */
   catchUpChunk?: number;
+  /**
+   * How often (ms) the server looks for tokens revoked by another connection to its database
+   * (`revoke-token` in the CLI). Each frame from a client looks too, so a revoked token's next
+   * frame is refused whatever this is.
+   */
+  revocationCheckMs?: number;
   /**
    * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
    * read and sent this many frames ahead of the socket, so a large or slow one holds only a few
@@ -38,6 +44,10 @@ interface Peer {
   missedPongs: number;
   badFrames: number[];
   helloTimer?: NodeJS.Timeout;
+  /** The sha-256 of the token this connection signed in with. */
+  tokenHash?: string;
+  /** Its token was revoked: the connection is closing and nothing of it is applied. */
+  revoked?: boolean;
   /** The catch-up being sent, if any. */
   catchUp?: CatchUpState;
 }
@@ -84,6 +94,9 @@ export class SyncServer {
   private readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
   private pingTimer?: NodeJS.Timeout;
+  private revocationTimer?: NodeJS.Timeout;
+  /** SQLite's data_version when tokens were last looked at: it moves when another connection commits. */
+  private seenDataVersion = -1;
   private commits = 0;
   private closed = false;
   /** Pushes received in this turn of the event loop, committed together at its end. */
@@ -99,6 +112,7 @@ export class SyncServer {
       badFrameLimit: options.badFrameLimit ?? 20,
       catchUpChunk: options.catchUpChunk ?? 500,
       catchUpFramesAhead: options.catchUpFramesAhead ?? 4,
+      revocationCheckMs: options.revocationCheckMs ?? 250,
       log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
     };
@@ -121,6 +135,8 @@ export class SyncServer {
     });
     this.pingTimer = setInterval(() => this.heartbeat(), this.opts.pingIntervalMs);
     this.pingTimer.unref();
+    this.revocationTimer = setInterval(() => this.closeRevoked(), this.opts.revocationCheckMs);
+    this.revocationTimer.unref();
     return this.url;
   }
 
@@ -138,6 +154,7 @@ export class SyncServer {
     this.closed = true;
     this.queuedPushes = [];
     clearInterval(this.pingTimer);
+    clearInterval(this.revocationTimer);
     for (const peer of this.peers) peer.ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -203,6 +220,8 @@ export class SyncServer {
     const parsed = parseClientFrame(data.toString());
     if (!parsed.ok) return this.badFrame(peer, parsed.message);
     const message = parsed.message;
+    if (peer.user) this.closeRevoked();
+    if (peer.revoked) return;
     try {
       if (message.type === 'hello') return this.hello(peer, message);
       if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
@@ -210,6 +229,24 @@ export class SyncServer {
       this.push(peer, message.ops, receivedAt);
     } catch (error) {
       this.answerFailure(peer, message.type, error);
+    }
+  }
+
+  /**
+   * Closes every connection whose token was revoked (4401, after an `unauthorized` error). It
+   * looks only when the database changed through another connection, as `revoke-token` in the
+   * CLI does (the server's own connection never revokes).
+   */
+  private closeRevoked(): void {
+    if (this.closed) return;
+    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    if (dataVersion === this.seenDataVersion) return;
+    this.seenDataVersion = dataVersion;
+    for (const peer of this.peers) {
+      if (!peer.tokenHash || peer.revoked || tokenIsLive(this.db, peer.tokenHash)) continue;
+      peer.revoked = true;
+      this.send(peer, { type: 'error', code: 'unauthorized', message: 'this token was revoked' });
+      peer.ws.close(CLOSE.unauthorized, 'token revoked');
     }
   }
 
@@ -235,6 +272,7 @@ export class SyncServer {
     }
     clearTimeout(peer.helloTimer);
     peer.user = user;
+    peer.tokenHash = hashToken(hello.token);
     peer.clientId = hello.clientId;
     const set = this.byUser.get(user.id) ?? new Set();
     set.add(peer);
@@ -306,9 +344,11 @@ export class SyncServer {
   }
 
   private commitQueuedPushes(): void {
-    const group = this.queuedPushes;
+    if (this.closed) return;
+    this.closeRevoked();
+    const group = this.queuedPushes.filter(({ peer }) => !peer.revoked);
     this.queuedPushes = [];
-    if (this.closed || group.length === 0) return;
+    if (group.length === 0) return;
     let results: Array<PushOutcome | Error>;
     try {
       results = this.store.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
