@@ -16,7 +16,7 @@ export interface SessionInfo {
 
 export type SignInResult =
   | { ok: true; session: SessionInfo }
-  | { ok: false; error: 'unauthorized' | 'unreachable' | 'invalid' | 'not_a_coach'; message: string };
+  | { ok: false; error: 'unauthorized' | 'unreachable' | 'invalid' | 'not_a_coach' | 'damaged_database'; message: string };
 
 export interface PendingEdit {
   key: string;

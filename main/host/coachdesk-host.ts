@@ -13,7 +13,7 @@ import type {
   SignInResult,
   SyncStatus,
 } from '../../preload/api.ts';
-import { LocalStore, LocalStoreError, type Edit } from '../sync/local-store.ts';
+import { DamagedDatabaseError, LocalStore, LocalStoreError, type Edit } from '../sync/local-store.ts';
 import { probeServer } from '../sync/probe.ts';
 import { SyncEngine } from '../sync/sync-engine.ts';
 import { describeJournal, describeOp } from './describe.ts';
@@ -54,8 +54,19 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   /** Resumes the saved session, offline or not: the local database is enough to work. */
   start(): void {
     const saved = this.sessions.load();
-    if (saved) this.activate(saved);
+    if (!saved) return;
+    try {
+      this.activate(saved);
+    } catch (error) {
+      // A damaged local database is refused, not replaced: the coach sees why at sign-in.
+      if (!(error instanceof DamagedDatabaseError)) throw error;
+      this.damaged = error;
+      console.error(error.message);
+    }
   }
+
+  /** Why the saved session could not be resumed, if its database is damaged. */
+  damaged: DamagedDatabaseError | undefined;
 
   async close(): Promise<void> {
     await this.deactivate();
@@ -136,8 +147,13 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     if (probe.role !== 'coach') return { ok: false, error: 'not_a_coach', message: 'this token belongs to a trainee: CoachDesk is for coaches' };
     await this.deactivate();
     const session: SavedSession = { serverUrl: url, userId: probe.userId, role: probe.role, token: token.trim() };
+    try {
+      this.activate(session);
+    } catch (error) {
+      if (error instanceof DamagedDatabaseError) return { ok: false, error: 'damaged_database', message: error.message };
+      throw error;
+    }
     this.sessions.save(session);
-    this.activate(session);
     this.dataChanged(['*']);
     return { ok: true, session: await this.getSession() };
   }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { copyFileSync, existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import {
   applyOp,
@@ -71,6 +72,54 @@ export interface IncomingResult {
 }
 
 export class LocalStoreError extends Error {}
+
+/**
+ * The local database failed its integrity check, or is not a database at all. Nothing in it
+ * was changed: the unsent edits it holds are still there, and a copy was made at `backup`.
+ */
+export class DamagedDatabaseError extends LocalStoreError {
+  constructor(
+    readonly file: string,
+    readonly backup: string,
+    readonly detail: string,
+  ) {
+    super(
+      `the local database ${file} is damaged (${detail}). CoachDesk will not open it, so nothing in it is changed or lost; ` +
+        `a copy is at ${backup}. Its unsent edits are still in it: restore the file from a backup, or move it aside to start ` +
+        `again from the server (edits in it that were never sent would then not be sent).`,
+    );
+  }
+}
+
+const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
+
+/** Copies a damaged database (and its WAL) aside, leaving the original untouched. */
+function copyDamaged(file: string): string {
+  const backup = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) copyFileSync(file + suffix, backup + suffix);
+  return backup;
+}
+
+/**
+ * Opens the database and checks it (SQLite's quick_check reads every page). A damaged file is
+ * refused with a DamagedDatabaseError, never repaired or replaced here.
+ */
+function openChecked(file: string): Database.Database {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    const problems = (db.pragma('quick_check(5)') as Array<{ quick_check: string }>).map((r) => r.quick_check).filter((r) => r !== 'ok');
+    if (problems.length) throw new DamagedDatabaseError(file, copyDamaged(file), `integrity check: ${problems.join('; ')}`);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof DamagedDatabaseError) throw error;
+    const code = (error as { code?: string }).code;
+    if (code && CORRUPTION_CODES.has(code)) throw new DamagedDatabaseError(file, copyDamaged(file), (error as Error).message);
+    throw error;
+  }
+}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -194,8 +243,7 @@ export class LocalStore {
   private readonly stmts;
 
   constructor(readonly file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
+    this.db = openChecked(file);
     // An edit the UI showed as saved must survive a crash or a power cut.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 2000');

@@ -7,6 +7,7 @@ const ERROR_TITLE: Record<SignInErrorCode, string> = {
   unreachable: 'Cannot reach the server',
   invalid: 'Check the server address and token',
   not_a_coach: 'This token is not a coach’s',
+  damaged_database: 'This computer’s CoachDesk database is damaged',
   error: 'Could not sign in',
 };
 

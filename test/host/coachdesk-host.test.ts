@@ -1,5 +1,6 @@
 // The host services behind the UI, against a real sync server on loopback and real SQLite files.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
@@ -60,6 +61,29 @@ describe('sign-in', () => {
     const bad = await host.signIn('not a url', 'x');
     assert.equal(!bad.ok && bad.error, 'invalid');
     assert.equal((await host.getSession()).signedIn, false);
+  });
+
+  test('a damaged local database is refused at start and at sign-in, with the copy named; the file is left alone', async () => {
+    const { host, coach } = await signedInCoach('Damaged');
+    await host.saveTrainee({ name: 'Unsent' });
+    await host.close();
+    const file = join(host.dataDir, `coach-${coach.userId}.db`);
+    writeFileSync(file, 'this is not a database any more');
+    const again = new CoachDeskHost(host.dataDir, fileModeVault);
+    hosts.push(again);
+    const log = console.error;
+    console.error = () => {};
+    try {
+      again.start();
+    } finally {
+      console.error = log;
+    }
+    assert.equal((await again.getSession()).signedIn, false, 'not resumed on a damaged file');
+    assert.match(again.damaged?.message ?? '', /is damaged/);
+    const result = await again.signIn(srv.url, coach.token);
+    assert.equal(!result.ok && result.error, 'damaged_database');
+    assert.match(!result.ok ? result.message : '', /a copy is at \S+\.damaged-/);
+    assert.equal(readFileSync(file, 'utf8'), 'this is not a database any more');
   });
 
   test('a signed-in session survives a restart and works offline', async () => {
