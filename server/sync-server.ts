@@ -24,6 +24,12 @@ export interface SyncServerOptions {
    */
   revocationCheckMs?: number;
   /**
+   * A connection whose unsent frames pass this many bytes (a reader that stopped reading) is
+   * dropped instead of buffered without end. It loses nothing: its cursor moved only on what it
+   * received, so its next hello catches up from there.
+   */
+  maxBufferedBytes?: number;
+  /**
    * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
    * read and sent this many frames ahead of the socket, so a large or slow one holds only a few
    * frames in memory and lets other connections' pushes run between its pages.
@@ -68,6 +74,7 @@ interface CatchUpState {
 /** The frames sent inside `send` go out in one write instead of one system call each. */
 function corked(ws: WebSocket, send: () => void): void {
   const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  if (ws.readyState !== ws.OPEN) return;
   socket?.cork();
   try {
     send();
@@ -113,6 +120,7 @@ export class SyncServer {
       catchUpChunk: options.catchUpChunk ?? 500,
       catchUpFramesAhead: options.catchUpFramesAhead ?? 4,
       revocationCheckMs: options.revocationCheckMs ?? 250,
+      maxBufferedBytes: options.maxBufferedBytes ?? 16 * 1024 * 1024,
       log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
     };
@@ -199,6 +207,19 @@ export class SyncServer {
 
   private send(peer: Peer, message: ServerMessage): void {
     this.sendRaw(peer, JSON.stringify(message));
+  }
+
+  /**
+   * Writes one turn's frames to a peer in one call, unless what it was sent before is still
+   * unsent past the bound: a reader that stopped reading is dropped, not buffered without end.
+   */
+  private sendTurn(peer: Peer, send: () => void): void {
+    if (peer.ws.bufferedAmount > this.opts.maxBufferedBytes) {
+      this.opts.log(`dropping a slow connection${peer.user ? ` of ${peer.user.id}` : ''}: ${peer.ws.bufferedAmount} bytes unsent`);
+      peer.ws.terminate();
+      return;
+    }
+    corked(peer.ws, send);
   }
 
   /** A text frame; a Buffer holds UTF-8 text already encoded once for many peers. */
@@ -369,7 +390,7 @@ export class SyncServer {
     const user = peer.user!;
     // The pusher first gets the rows that carry its ops' outcome, then the acks, then synced,
     // all before anyone else is written to.
-    corked(peer.ws, () => {
+    this.sendTurn(peer, () => {
       const own = outcome.changes.get(user.id);
       if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
       for (const ack of outcome.acks) this.send(peer, ack);
@@ -402,7 +423,7 @@ export class SyncServer {
       if (!frame) frames.set(body, (frame = Buffer.from(`{"type":"changes","to":${version},"rows":[${body}]}`)));
       for (const peer of peers) {
         if (peer === except) continue;
-        corked(peer.ws, () => {
+        this.sendTurn(peer, () => {
           this.sendRaw(peer, frame);
           this.sendSynced(peer, synced, version);
         });
