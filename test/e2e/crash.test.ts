@@ -214,3 +214,60 @@ describe('the client CLI is killed in the middle of a drain', () => {
     assert.ok(killedMidDrain.length > 0, 'at least one round killed the client in the middle of its drain');
   });
 });
+
+describe('the server is killed from outside under load, in a loop', () => {
+  test('kill -9 of the server (and the client with it) mid-drain, restart, sync: each set exactly once (3 rounds)', async () => {
+    const p = await prepare();
+    const traineeId = p.setup.world.traineeId;
+    const exerciseId = p.setup.world.exerciseId;
+    let server = await serve(p.file);
+    const first = await cli('sync', server.url, p);
+    assert.equal(first.code, 0, first.stderr);
+    const version0 = serverVersion(p.file);
+    const ledger0 = ledgerCount(p.file, traineeId);
+
+    const COUNT = 1000;
+    const OPS = COUNT + 1;
+    const killedMidDrain: number[] = [];
+    for (let round = 1; round <= 3; round++) {
+      const sessionId = id();
+      const child = spawnTs('main/cli/client.ts', [
+        'log-sets', '--server', server.url, `--token=${p.setup.traineeToken}`, '--db', p.benDb, '--timeout', '20',
+        '--session', sessionId, '--count', String(COUNT), '--exercise', exerciseId,
+      ]);
+      // Watch the server's ledger; kill the server as soon as it has committed some of the round's ops.
+      const watcher = new Database(p.file, { readonly: true, fileMustExist: true });
+      let committed = 0;
+      try {
+        const countLedger = watcher.prepare(`SELECT COUNT(*) FROM ledger WHERE user_id = ?`).pluck();
+        const start = Date.now();
+        for (;;) {
+          committed = (countLedger.get(traineeId) as number) - ledger0 - OPS * (round - 1);
+          if (committed > 0 && committed < OPS) break;
+          if (child.proc.exitCode !== null || committed >= OPS) break;
+          if (Date.now() - start > 25_000) throw new Error(`round ${round}: nothing committed: ${child.stderr()}`);
+          await sleep(1);
+        }
+      } finally {
+        watcher.close();
+      }
+      await within('the server to die', 5000, server.kill9());
+      await within('the client to die', 5000, child.kill9());
+      const committedAtKill = ledgerCount(p.file, traineeId) - ledger0 - OPS * (round - 1);
+      if (committedAtKill > 0 && committedAtKill < OPS) killedMidDrain.push(committedAtKill);
+
+      // Both come back: the server on the same file, the client from its own file.
+      server = await serve(p.file);
+      const resumed = await cli('sync', server.url, p);
+      assert.equal(resumed.code, 0, `round ${round}: ${resumed.stderr}`);
+      assert.equal(resumed.json?.pending, 0);
+      assert.equal(resumed.json?.rejected, 0);
+
+      assertEachSetOnce(p.file, sessionId, COUNT);
+      assert.equal(serverVersion(p.file), version0 + OPS * round, `round ${round}: nothing applied twice`);
+      assert.equal(ledgerCount(p.file, traineeId), ledger0 + OPS * round);
+      assert.equal(outboxCount(p.benDb), 0);
+    }
+    assert.ok(killedMidDrain.length > 0, `at least one round killed the server in the middle of a drain (${killedMidDrain})`);
+  });
+});
