@@ -1,6 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
 import { authenticate, hashToken, tokenIsLive, type User } from './auth.ts';
 import { CanonicalStore, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
@@ -43,8 +43,24 @@ export interface SyncServerOptions {
   crashAfterCommits?: number;
 }
 
+/** What the server uses of a connection (a subset of `ws`'s WebSocket; an in-memory one in simulations). */
+export interface ServerSocket {
+  readonly readyState: number;
+  readonly OPEN: number;
+  /** Bytes handed to send() and not yet written out. */
+  readonly bufferedAmount: number;
+  send(data: string | Buffer, options: { binary: boolean }, done?: (error?: Error) => void): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  ping(): void;
+  on(event: 'pong', listener: () => void): this;
+  on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): this;
+  on(event: 'close', listener: () => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+}
+
 interface Peer {
-  ws: WebSocket;
+  ws: ServerSocket;
   user?: User;
   clientId?: string;
   missedPongs: number;
@@ -72,7 +88,7 @@ interface CatchUpState {
 }
 
 /** The frames sent inside `send` go out in one write instead of one system call each. */
-function corked(ws: WebSocket, send: () => void): void {
+function corked(ws: ServerSocket, send: () => void): void {
   const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
   if (ws.readyState !== ws.OPEN) return;
   socket?.cork();
@@ -131,7 +147,7 @@ export class SyncServer {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('CoachDesk sync: connect with a WebSocket to /sync\n');
     });
     this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
-    this.wss.on('connection', (ws) => this.accept(ws));
+    this.wss.on('connection', (ws) => this.acceptConnection(ws));
     // ws re-emits the HTTP server's errors (a busy port, say); listen() reports those.
     this.wss.on('error', (error) => this.opts.log(`sync endpoint error: ${error.message}`));
   }
@@ -169,7 +185,8 @@ export class SyncServer {
     if (this.ownsDb) this.db.close();
   }
 
-  private accept(ws: WebSocket): void {
+  /** Serves one connection: every connection to /sync, or one a simulation hands over. */
+  acceptConnection(ws: ServerSocket): void {
     const peer: Peer = { ws, missedPongs: 0, badFrames: [] };
     this.peers.add(peer);
     peer.helloTimer = setTimeout(() => {
@@ -235,10 +252,11 @@ export class SyncServer {
     if (peer.badFrames.length > this.opts.badFrameLimit) peer.ws.close(CLOSE.policy, 'too many bad frames');
   }
 
-  private receive(peer: Peer, data: RawData, isBinary: boolean): void {
+  private receive(peer: Peer, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     const receivedAt = Date.now();
     if (isBinary) return this.badFrame(peer, 'frames must be text (JSON)');
-    const parsed = parseClientFrame(data.toString());
+    const text = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
+    const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.badFrame(peer, parsed.message);
     const message = parsed.message;
     if (peer.user) this.closeRevoked();
@@ -341,7 +359,7 @@ export class SyncServer {
           return;
         }
         state.ahead++;
-        peer.ws.send(JSON.stringify({ type: 'changes', to: cursor.version, rows }), () => {
+        peer.ws.send(JSON.stringify({ type: 'changes', to: cursor.version, rows }), { binary: false }, () => {
           state.ahead--;
           // Other connections' frames run between pages; a new page waits for the next turn.
           if (peer.catchUp === state && state.ahead === this.opts.catchUpFramesAhead - 1) setImmediate(() => this.pumpCatchUp(peer));

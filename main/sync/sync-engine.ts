@@ -35,7 +35,26 @@ export interface SyncEngineOptions {
   /** A connection with no frame or ping for this long is presumed dead. */
   idleTimeoutMs?: number;
   journalLimit?: number;
+  /** Opens the connection: `ws` by default; an in-memory one in simulations. */
+  connect?: (url: string) => EngineSocket;
+  /** The backoff's jitter, in [0, 1): Math.random by default; seeded in simulations. */
+  random?: () => number;
 }
+
+/** What the engine uses of a connection (a subset of `ws`'s WebSocket). */
+export interface EngineSocket {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'open' | 'ping', listener: () => void): this;
+  on(event: 'message', listener: (data: { toString(): string }) => void): this;
+  on(event: 'error', listener: (error: Error) => void): this;
+  on(event: 'close', listener: (code: number, reason: { toString(): string }) => void): this;
+  once(event: 'close', listener: () => void): this;
+}
+
+const openWebSocket = (url: string): EngineSocket => new WebSocket(url, { maxPayload: 256 * 1024 * 1024, handshakeTimeout: 10_000 });
 
 export interface SyncCounters {
   acked: number;
@@ -69,7 +88,7 @@ export class SyncEngine extends EventEmitter {
   readonly store: LocalStore;
   readonly counters: SyncCounters = { acked: 0, rejected: 0, replays: 0 };
   private readonly opts: Required<Omit<SyncEngineOptions, 'store'>>;
-  private ws: WebSocket | undefined;
+  private ws: EngineSocket | undefined;
   private connection: Connection = 'offline';
   private error: SyncError | null = null;
   private running = false;
@@ -98,6 +117,8 @@ export class SyncEngine extends EventEmitter {
       backoff: options.backoff ?? { baseMs: 250, maxMs: 30_000 },
       idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
       journalLimit: options.journalLimit ?? 100,
+      connect: options.connect ?? openWebSocket,
+      random: options.random ?? Math.random,
     };
   }
 
@@ -224,7 +245,7 @@ export class SyncEngine extends EventEmitter {
     this.sentUpTo = 0;
     this.inflight = 0;
     this.resentFrom = undefined;
-    const ws = new WebSocket(this.opts.url, { maxPayload: 256 * 1024 * 1024, handshakeTimeout: 10_000 });
+    const ws = this.opts.connect(this.opts.url);
     this.ws = ws;
     ws.on('open', () => {
       this.touchIdle();
@@ -274,7 +295,7 @@ export class SyncEngine extends EventEmitter {
     this.setConnection('offline');
     const { baseMs, maxMs } = this.opts.backoff;
     const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(this.attempt, 20));
-    const delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    const delay = ceiling / 2 + this.opts.random() * (ceiling / 2);
     this.attempt++;
     clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => this.connect(), delay);
