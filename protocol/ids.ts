@@ -17,6 +17,16 @@ function random(n: number): Buffer {
 }
 
 /**
+ * Forgets the id state (last millisecond, counter, pooled random bytes). A deterministic
+ * simulation calls it at the start of each schedule so that a seed alone decides the ids.
+ */
+export function resetIdState(): void {
+  lastMs = 0;
+  counter = 0;
+  poolAt = pool.length;
+}
+
+/**
  * A UUID version 7 (RFC 9562): 48 bits of Unix milliseconds, then a counter and random bits.
  * Ids and idempotency keys made this way sort by creation time, so the databases that index
  * them append to the end of their B-trees instead of writing pages all over the file (about

@@ -225,6 +225,12 @@ export class CanonicalStore {
     return row && toRecord(row);
   }
 
+  /** Who may see a row now (undefined when there is no such row): an oracle for simulations. */
+  audienceOf(entity: Entity, id: string): { version: number; users: Set<string> } | undefined {
+    const row = this.load(entity, id);
+    return row && { version: row.version, users: this.audience(row) };
+  }
+
   /** Everyone who may see this row now. */
   private audience(r: RowRecord): Set<string> {
     const users = new Set<string>();

@@ -8,7 +8,7 @@ const CLOSING = 2;
 const CLOSED = 3;
 
 /** Runs a step later: setImmediate by default; a simulation passes its own scheduler. */
-export type Schedule = (step: () => void) => void;
+export type Schedule = (step: () => void, link?: MemoryLink) => void;
 
 /**
  * One end of an in-memory connection. Frames and closes reach the other end through the
@@ -65,7 +65,17 @@ export class MemoryLink {
   readonly client: MemoryEnd;
   readonly server: MemoryEnd;
   /** Frames still travelling; a cut loses them. */
-  private inFlight = 0;
+  inFlight = 0;
+  /** When the last frame on this link is due: a simulation delays frames without reordering them. */
+  lastDueAt = 0;
+  /** Set by a fault: the next push from the client reaches the server twice. */
+  duplicateNextPush = false;
+  /** The client saw the connection die, while what it sent is still on its way to the server. */
+  clientGone = false;
+  /** Frames from the client are not delivered before this time (a fault holds them back). */
+  holdClientFramesUntil = 0;
+  /** Set by a fault: right after the client sends its next push, cutLate(ms). */
+  cutLateAfterNextPush: number | undefined;
   closed = false;
   /** Set by a fault: frames the server sends from now on are lost (then the link is cut). */
   dropServerFrames = false;
@@ -81,7 +91,7 @@ export class MemoryLink {
   }
 
   later(step: () => void): void {
-    this.network.schedule(step);
+    this.network.schedule(step, this);
   }
 
   open(): void {
@@ -95,14 +105,29 @@ export class MemoryLink {
   carry(from: MemoryEnd, frame: Buffer, written: () => void): void {
     this.inFlight++;
     const lost = from.side === 'server' && this.dropServerFrames;
-    this.later(() => {
+    const deliver = () => {
+      if (from.side === 'client' && Date.now() < this.holdClientFramesUntil) {
+        // Held back by a fault: it arrives later, still in order.
+        this.lastDueAt = Math.max(this.lastDueAt, this.holdClientFramesUntil);
+        return this.later(deliver);
+      }
       this.inFlight--;
       written();
-      if (this.closed || lost) return;
+      if (this.closed || lost || (from.side === 'server' && this.clientGone)) return;
       this.network.observe?.(this, from.side, frame);
-      if (from.side === 'client') from.peer.emit('message', frame, false);
-      else from.peer.emit('message', frame);
-    });
+      if (from.side === 'server') return void from.peer.emit('message', frame);
+      from.peer.emit('message', frame, false);
+      if (this.duplicateNextPush && frame.toString('latin1', 0, 14) === '{"type":"push"') {
+        this.duplicateNextPush = false;
+        from.peer.emit('message', frame, false);
+      }
+    };
+    this.later(deliver);
+    if (from.side === 'client' && this.cutLateAfterNextPush !== undefined && frame.toString('latin1', 0, 14) === '{"type":"push"') {
+      const hold = this.cutLateAfterNextPush;
+      this.cutLateAfterNextPush = undefined;
+      this.cutLate(hold);
+    }
   }
 
   /** Both ends close; frames not yet delivered are lost (with code 1006, as a cut network). */
@@ -112,6 +137,7 @@ export class MemoryLink {
     for (const end of [this.client, this.server]) end.readyState = CLOSING;
     this.later(() => {
       for (const end of [this.client, this.server]) {
+        if (end.readyState === CLOSED) continue;
         end.readyState = CLOSED;
         end.emit('close', code, Buffer.from(reason));
       }
@@ -120,6 +146,23 @@ export class MemoryLink {
 
   cut(): void {
     this.shut(1006, '');
+  }
+
+  /**
+   * The client's side dies now, but frames it already sent still reach the server, later: they
+   * arrive after the client has reconnected on a new link (reordered across reconnects). The
+   * server's side closes `afterMs` later.
+   */
+  cutLate(afterMs: number): void {
+    if (this.closed || this.clientGone) return;
+    this.clientGone = true;
+    this.holdClientFramesUntil = Date.now() + afterMs - 10;
+    this.client.readyState = CLOSING;
+    setTimeout(() => {
+      this.client.readyState = CLOSED;
+      this.client.emit('close', 1006, Buffer.from(''));
+    }, 0);
+    setTimeout(() => this.cut(), afterMs);
   }
 }
 

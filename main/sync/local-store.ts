@@ -242,7 +242,14 @@ export class LocalStore {
   private pendingTotal = 0;
   private readonly stmts;
 
-  constructor(readonly file: string) {
+  /** The device's clock: edits carry its time (a laptop's clock may be hours off). */
+  private readonly clock: () => number;
+
+  constructor(
+    readonly file: string,
+    options: { clock?: () => number } = {},
+  ) {
+    this.clock = options.clock ?? Date.now;
     this.db = openChecked(file);
     // An edit the UI showed as saved must survive a crash or a power cut.
     this.db.pragma('synchronous = FULL');
@@ -365,7 +372,7 @@ export class LocalStore {
   /** Several edits as one durable transaction: all are queued, or none. */
   enqueueAll(edits: Edit[]): Op[] {
     const ops: Op[] = [];
-    const at = new Date().toISOString();
+    const at = new Date(this.clock()).toISOString();
     const created = new Set<string>();
     for (const edit of edits) {
       const fail = (message: string): never => {
@@ -585,7 +592,7 @@ export class LocalStore {
             typeof parent === 'string' ? parent : null,
           );
         }
-        const now = new Date().toISOString();
+        const now = new Date(this.clock()).toISOString();
         for (const ack of batch.acks) {
           const stored = this.stmts.outboxByKey.get(ack.key) as OutboxRow | undefined;
           if (!stored) continue;
@@ -638,7 +645,7 @@ export class LocalStore {
       ...old,
       key: newId(),
       seq: this.nextSeqValue,
-      at: new Date().toISOString(),
+      at: new Date(this.clock()).toISOString(),
       baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,
     };
     this.db.transaction(() => {
