@@ -120,6 +120,8 @@ export class SyncServer {
   private revocationTimer?: NodeJS.Timeout;
   /** SQLite's data_version when tokens were last looked at: it moves when another connection commits. */
   private seenDataVersion = -1;
+  /** Read before every frame, so prepared once. */
+  private readonly dataVersion;
   private commits = 0;
   private closed = false;
   /** Pushes received in this turn of the event loop, committed together at its end. */
@@ -143,6 +145,7 @@ export class SyncServer {
     this.ownsDb = typeof options.db === 'string';
     this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
     this.store = new CanonicalStore(this.db);
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
     this.http = createServer((_req, res) => {
       res.writeHead(426, { 'content-type': 'text/plain' }).end('CoachDesk sync: connect with a WebSocket to /sync\n');
     });
@@ -278,7 +281,7 @@ export class SyncServer {
    */
   private closeRevoked(): void {
     if (this.closed) return;
-    const dataVersion = this.db.pragma('data_version', { simple: true }) as number;
+    const dataVersion = this.dataVersion.get() as number;
     if (dataVersion === this.seenDataVersion) return;
     this.seenDataVersion = dataVersion;
     for (const peer of this.peers) {
