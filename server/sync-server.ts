@@ -87,18 +87,6 @@ interface CatchUpState {
   queued: number[];
 }
 
-/** The frames sent inside `send` go out in one write instead of one system call each. */
-function corked(ws: ServerSocket, send: () => void): void {
-  const socket = (ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  if (ws.readyState !== ws.OPEN) return;
-  socket?.cork();
-  try {
-    send();
-  } finally {
-    socket?.uncork();
-  }
-}
-
 export const CLOSE = {
   tooBig: 1009,
   policy: 1008,
@@ -239,7 +227,15 @@ export class SyncServer {
       peer.ws.terminate();
       return;
     }
-    corked(peer.ws, send);
+    if (peer.ws.readyState !== peer.ws.OPEN) return;
+    // The turn's frames go out in one write instead of one system call each.
+    const socket = (peer.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    socket?.cork();
+    try {
+      send();
+    } finally {
+      socket?.uncork();
+    }
   }
 
   /** A text frame; a Buffer holds UTF-8 text already encoded once for many peers. */

@@ -260,7 +260,6 @@ export class LocalStore {
       metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
       metaSet: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
-      replicaVersion: db.prepare(`SELECT version FROM replica WHERE entity = ? AND id = ?`).pluck(),
       replicaHead: db.prepare(`SELECT version, deleted FROM replica WHERE entity = ? AND id = ?`),
       replicaPut: db.prepare(
         `INSERT INTO replica (entity, id, version, deleted, fields, by, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -414,9 +413,7 @@ export class LocalStore {
 
   private insertOps(ops: Op[]): void {
     if (ops.length === 0) return;
-    // One op is one statement: SQLite commits it atomically by itself, without BEGIN/COMMIT.
-    if (ops.length === 1) this.stmts.outboxInsert.run({ ...ops[0]!, fields: JSON.stringify(ops[0]!.fields) });
-    else this.insertTx(ops);
+    this.insertTx(ops);
     this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
     for (const op of ops) this.addToOverlay(op);
   }
@@ -646,7 +643,7 @@ export class LocalStore {
       key: newId(),
       seq: this.nextSeqValue,
       at: new Date(this.clock()).toISOString(),
-      baseVersion: (this.stmts.replicaVersion.get(old.entity, old.id) as number | undefined) ?? 0,
+      baseVersion: (this.stmts.replicaHead.get(old.entity, old.id) as { version: number } | undefined)?.version ?? 0,
     };
     this.db.transaction(() => {
       this.failedCache = undefined;
