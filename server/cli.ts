@@ -5,6 +5,7 @@ import { SyncServer } from './sync-server.ts';
 
 const USAGE = `usage:
   npm run server -- serve --db ./sync.db [--host 127.0.0.1] [--port 8787]
+                          [--max-buffered-mb 16] [--max-buffered-total-mb 256]
   npm run server -- add-coach --db ./sync.db --name "Ana"
   npm run server -- add-trainee-token --db ./sync.db --trainee <traineeId>
   npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)`;
@@ -12,6 +13,14 @@ const USAGE = `usage:
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
   process.exit(2);
+}
+
+/** A size in MB given on the command line, in bytes; undefined keeps the server's default. */
+function megabytes(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const mb = Number(value);
+  if (value.trim() === '' || !Number.isFinite(mb) || mb <= 0) fail(`${flag} must be a number of megabytes above 0, not "${value}"`);
+  return Math.round(mb * 1024 * 1024);
 }
 
 /** Runs one admin command on the database file and prints its result as JSON. */
@@ -38,6 +47,8 @@ async function main(argv: string[]): Promise<void> {
         trainee: { type: 'string' },
         token: { type: 'string' },
         user: { type: 'string' },
+        'max-buffered-mb': { type: 'string' },
+        'max-buffered-total-mb': { type: 'string' },
       },
       strict: true,
     }));
@@ -56,7 +67,14 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, not ${values.port}`);
       // Crash tests only: COACHDESK_CRASH_AFTER_COMMITS=N kills the server between commit and ack.
       const crashAfterCommits = Number(process.env.COACHDESK_CRASH_AFTER_COMMITS ?? 0) || 0;
-      const server = new SyncServer({ db: values.db, host: values.host ?? '127.0.0.1', port, crashAfterCommits });
+      const server = new SyncServer({
+        db: values.db,
+        host: values.host ?? '127.0.0.1',
+        port,
+        crashAfterCommits,
+        maxBufferedBytes: megabytes('--max-buffered-mb', values['max-buffered-mb']),
+        maxBufferedTotalBytes: megabytes('--max-buffered-total-mb', values['max-buffered-total-mb']),
+      });
       const url = await server.listen();
       console.log(`listening ${url}`);
       const stop = () => {

@@ -30,6 +30,12 @@ export interface SyncServerOptions {
    */
   maxBufferedBytes?: number;
   /**
+   * The same bound over every connection together, so that memory stays bounded whatever the
+   * number of slow readers: past it, the connections with the most unsent are dropped first.
+   * Frames shared by several connections count once per connection, so this errs on the safe side.
+   */
+  maxBufferedTotalBytes?: number;
+  /**
    * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
    * read and sent this many frames ahead of the socket, so a large or slow one holds only a few
    * frames in memory and lets other connections' pushes run between its pages.
@@ -127,6 +133,7 @@ export class SyncServer {
       catchUpFramesAhead: options.catchUpFramesAhead ?? 4,
       revocationCheckMs: options.revocationCheckMs ?? 250,
       maxBufferedBytes: options.maxBufferedBytes ?? 16 * 1024 * 1024,
+      maxBufferedTotalBytes: options.maxBufferedTotalBytes ?? 256 * 1024 * 1024,
       log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
     };
@@ -162,6 +169,13 @@ export class SyncServer {
 
   get connectionCount(): number {
     return this.peers.size;
+  }
+
+  /** Bytes handed to connections and not yet written out, over all of them. */
+  get unsentBytes(): number {
+    let total = 0;
+    for (const peer of this.peers) total += peer.ws.bufferedAmount;
+    return total;
   }
 
   async close(): Promise<void> {
@@ -222,11 +236,8 @@ export class SyncServer {
    * unsent past the bound: a reader that stopped reading is dropped, not buffered without end.
    */
   private sendTurn(peer: Peer, send: () => void): void {
-    if (peer.ws.bufferedAmount > this.opts.maxBufferedBytes) {
-      this.opts.log(`dropping a slow connection${peer.user ? ` of ${peer.user.id}` : ''}: ${peer.ws.bufferedAmount} bytes unsent`);
-      peer.ws.terminate();
-      return;
-    }
+    const unsent = peer.ws.bufferedAmount;
+    if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'over the limit per connection');
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     // The turn's frames go out in one write instead of one system call each.
     const socket = (peer.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
@@ -235,6 +246,32 @@ export class SyncServer {
       send();
     } finally {
       socket?.uncork();
+    }
+  }
+
+  private dropSlow(peer: Peer, unsent: number, why: string): void {
+    this.opts.log(`dropping a slow connection${peer.user ? ` of ${peer.user.id}` : ''}: ${unsent} bytes unsent, ${why}`);
+    // terminate() frees what it holds at once; close() would queue a close frame behind it.
+    peer.ws.terminate();
+    this.forget(peer);
+  }
+
+  /** Drops the connections with the most unsent until all of them together are within the bound. */
+  private enforceBufferBudget(): void {
+    let total = 0;
+    const backlog: Array<{ peer: Peer; unsent: number }> = [];
+    for (const peer of this.peers) {
+      const unsent = peer.ws.bufferedAmount;
+      if (unsent === 0) continue;
+      total += unsent;
+      backlog.push({ peer, unsent });
+    }
+    if (total <= this.opts.maxBufferedTotalBytes) return;
+    backlog.sort((a, b) => b.unsent - a.unsent);
+    for (const { peer, unsent } of backlog) {
+      if (total <= this.opts.maxBufferedTotalBytes) break;
+      this.dropSlow(peer, unsent, `the server's total unsent over the limit (${total} bytes)`);
+      total -= unsent;
     }
   }
 
@@ -401,6 +438,7 @@ export class SyncServer {
       if (result instanceof Error) this.answerFailure(peer, 'push', result);
       else this.answerPush(peer, result);
     });
+    this.enforceBufferBudget();
   }
 
   private answerPush(peer: Peer, outcome: PushOutcome): void {
