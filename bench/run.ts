@@ -7,6 +7,7 @@ import { benchCatchUp, printCatchUp } from './catch-up.ts';
 import { benchDrain, printDrain } from './drain.ts';
 import { benchEditPath, printEditPath } from './edit-path.ts';
 import { benchServerScaling, printServerScaling } from './server-throughput.ts';
+import { benchSlowReaders, printSlowReaders } from './slow-readers.ts';
 import { benchStory, printStory } from './story.ts';
 import { benchUi, printUi } from './ui.ts';
 
@@ -19,6 +20,7 @@ interface Part {
 const PARTS: Part[] = [
   { name: 'edit-path', run: benchEditPath, print: printEditPath },
   { name: 'server', run: benchServerScaling, print: printServerScaling },
+  { name: 'slow-readers', run: benchSlowReaders, print: printSlowReaders },
   { name: 'drain', run: benchDrain, print: printDrain },
   { name: 'catch-up', run: benchCatchUp, print: printCatchUp },
   { name: 'story', run: benchStory, print: printStory },

@@ -76,10 +76,12 @@ function startEchoProcess(env?: NodeJS.ProcessEnv): Promise<Proc> {
 // Load clients
 // ---------------------------------------------------------------------------------------------
 
-interface LoadClient {
+export interface LoadClient {
   ws: WebSocket;
   userId: string;
   nextSeq: number;
+  /** The version of the first `synced`: where a later hello of this install would resume. */
+  synced: number;
 }
 
 /**
@@ -87,18 +89,18 @@ interface LoadClient {
  * is over (the first `synced`), so nothing of the handshake runs while the clock does; against
  * the echo server, once the hello came back.
  */
-function connect(url: string, token: string, echo: boolean): Promise<LoadClient> {
+export function connect(url: string, token: string, echo: boolean): Promise<LoadClient> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url, { maxPayload: 256 * 1024 * 1024, perMessageDeflate: false });
     ws.once('error', reject);
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello', protocol: 1, token, clientId: randomUUID(), lastVersion: 0 })));
     let welcome: { userId: string; nextSeq: number } | undefined;
     const onMessage = (data: WebSocket.RawData) => {
-      const m = JSON.parse(data.toString()) as { type: string; userId: string; nextSeq: number; code?: string };
+      const m = JSON.parse(data.toString()) as { type: string; userId: string; nextSeq: number; version?: number; code?: string };
       if (echo || (welcome && m.type === 'synced')) {
         ws.off('message', onMessage);
         ws.off('error', reject);
-        return resolve({ ws, userId: welcome?.userId ?? '', nextSeq: welcome?.nextSeq ?? 1 });
+        return resolve({ ws, userId: welcome?.userId ?? '', nextSeq: welcome?.nextSeq ?? 1, synced: m.version ?? 0 });
       }
       if (m.type === 'welcome') welcome = m;
       else if (m.type === 'error') reject(new Error(`hello refused: ${m.code}`));
@@ -108,7 +110,7 @@ function connect(url: string, token: string, echo: boolean): Promise<LoadClient>
 }
 
 /** Connects everyone, a few hundred at a time so the listen backlog never overflows (SYN retries cost 1 s). */
-async function connectAll(url: string, tokens: string[], echo: boolean, wave = 200): Promise<LoadClient[]> {
+export async function connectAll(url: string, tokens: string[], echo: boolean, wave = 200): Promise<LoadClient[]> {
   const out: LoadClient[] = [];
   for (let i = 0; i < tokens.length; i += wave) {
     out.push(...(await Promise.all(tokens.slice(i, i + wave).map((t) => connect(url, t, echo)))));
@@ -116,7 +118,7 @@ async function connectAll(url: string, tokens: string[], echo: boolean, wave = 2
   return out;
 }
 
-function closeAll(conns: LoadClient[]): Promise<void> {
+export function closeAll(conns: LoadClient[]): Promise<void> {
   return Promise.all(
     conns.map(
       (c) =>
@@ -129,8 +131,8 @@ function closeAll(conns: LoadClient[]): Promise<void> {
   ).then(() => undefined);
 }
 
-const isAck = (data: WebSocket.RawData) => (data as Buffer).toString('latin1', 0, 14) === '{"type":"ack",';
-const isChanges = (data: WebSocket.RawData) => (data as Buffer).toString('latin1', 0, 18) === '{"type":"changes",';
+export const isAck = (data: WebSocket.RawData) => (data as Buffer).toString('latin1', 0, 14) === '{"type":"ack",';
+export const isChanges = (data: WebSocket.RawData) => (data as Buffer).toString('latin1', 0, 18) === '{"type":"changes",';
 const isError = (data: WebSocket.RawData) => (data as Buffer).toString('latin1', 0, 16) === '{"type":"error",';
 
 // ---------------------------------------------------------------------------------------------

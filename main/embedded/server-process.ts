@@ -17,12 +17,25 @@ export interface ServerProcess {
 }
 
 /** Starts `server serve` and resolves with its URL once it prints `listening …`. */
-export function startServerProcess(db: string, opts: { host?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, serverArgs(['serve', '--db', db, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0)]), {
+export function startServerProcess(
+  db: string,
+  opts: {
+    host?: string;
+    port?: number;
+    env?: NodeJS.ProcessEnv;
+    /** More `serve` options, e.g. ['--max-buffered-mb', '4']. */
+    args?: string[];
+    /** Each line the server logs; without it the log goes to this process's stderr. */
+    onLog?: (line: string) => void;
+  } = {},
+): Promise<ServerProcess> {
+  const args = ['serve', '--db', db, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0), ...(opts.args ?? [])];
+  const child = spawn(process.execPath, serverArgs(args), {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', opts.onLog ? 'pipe' : 'inherit'],
     env: { ...process.env, ...opts.env },
   });
+  if (opts.onLog) createInterface({ input: child.stderr! }).on('line', opts.onLog);
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
     const onExit = (code: number | null) => reject(new Error(`the sync server exited (${code}) before listening`));
