@@ -37,7 +37,8 @@ export interface SyncServerOptions {
   maxBufferedTotalBytes?: number;
   /**
    * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
-   * read and sent this many frames ahead of the socket, so a large or slow one holds only a few
+   * read and sent this many frames ahead of the socket (and no more than a quarter of
+   * `maxBufferedBytes` ahead, whichever comes first), so a large or slow one holds only a few
    * frames in memory and lets other connections' pushes run between its pages.
    */
   catchUpFramesAhead?: number;
@@ -82,8 +83,11 @@ interface Peer {
 
 interface CatchUpState {
   cursor: CatchUpCursor;
-  /** Frames sent whose write has not completed yet. */
+  /** Frames sent whose write has not completed yet, and their bytes. */
   ahead: number;
+  bytesAhead: number;
+  /** A pump is due in the next turn. */
+  pumpDue: boolean;
   /**
    * The highest version of a live `synced` held back while the catch-up runs: the client may
    * move its cursor only once the catch-up is complete. Announced with the catch-up's own.
@@ -236,7 +240,8 @@ export class SyncServer {
    * unsent past the bound: a reader that stopped reading is dropped, not buffered without end.
    */
   private sendTurn(peer: Peer, send: () => void): void {
-    const unsent = peer.ws.bufferedAmount;
+    // The catch-up's own frames in flight are bounded by its pacing; only what is beyond them counts.
+    const unsent = peer.ws.bufferedAmount - (peer.catchUp?.bytesAhead ?? 0);
     if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'over the limit per connection');
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     // The turn's frames go out in one write instead of one system call each.
@@ -372,7 +377,7 @@ export class SyncServer {
       peer.catchUp.queued.push(since);
       return;
     }
-    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), ahead: 0, heldSynced: 0, queued };
+    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), ahead: 0, bytesAhead: 0, pumpDue: false, heldSynced: 0, queued };
     this.pumpCatchUp(peer);
   }
 
@@ -385,7 +390,7 @@ export class SyncServer {
     }
     const { cursor } = state;
     try {
-      while (state.ahead < this.opts.catchUpFramesAhead) {
+      while (state.ahead < this.opts.catchUpFramesAhead && state.bytesAhead < this.opts.maxBufferedBytes / 4) {
         const rows = cursor.next(this.opts.catchUpChunk);
         if (rows.length === 0) {
           peer.catchUp = undefined;
@@ -394,11 +399,19 @@ export class SyncServer {
           if (next !== undefined) this.catchUp(peer, next, state.queued);
           return;
         }
+        const frame = Buffer.from(JSON.stringify({ type: 'changes', to: cursor.version, rows }));
         state.ahead++;
-        peer.ws.send(JSON.stringify({ type: 'changes', to: cursor.version, rows }), { binary: false }, () => {
+        state.bytesAhead += frame.length;
+        peer.ws.send(frame, { binary: false }, () => {
           state.ahead--;
+          state.bytesAhead -= frame.length;
           // Other connections' frames run between pages; a new page waits for the next turn.
-          if (peer.catchUp === state && state.ahead === this.opts.catchUpFramesAhead - 1) setImmediate(() => this.pumpCatchUp(peer));
+          if (peer.catchUp !== state || state.pumpDue) return;
+          state.pumpDue = true;
+          setImmediate(() => {
+            state.pumpDue = false;
+            this.pumpCatchUp(peer);
+          });
         });
       }
     } catch (error) {

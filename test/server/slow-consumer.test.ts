@@ -113,4 +113,37 @@ describe('a slow consumer', () => {
     await back.hello(a.coachToken, 'stalled-tablet-1', tablets[0]!.synced);
     assert.ok(holdsAll(back, ids), 'nothing lost: the catch-up holds every row');
   });
+
+  test('a big catch-up to a reader that pauses is paced by bytes: a live change meanwhile does not get it dropped, and it ends with every row', async () => {
+    await start({ maxBufferedBytes: 256 * 1024 });
+    const a = seedCoach(ts!.db, ts!.server.store, 'Ana');
+    // 2,000 exercises with 9 KB notes: 18 MB of catch-up in frames of about 4.5 MB, each far over the bound.
+    const ids: string[] = [];
+    for (let batch = 0; batch < 4; batch++) {
+      a.desk.pushApplied(
+        Array.from({ length: 500 }, (_, i) => {
+          const id = uuid();
+          ids.push(id);
+          return a.desk.op('exercise', id, 'put', { coachId: a.coach.id, name: `E${batch}.${i}`, notes: 'n'.repeat(9000) });
+        }),
+      );
+    }
+    const laptop = await connect();
+    laptop.send({ type: 'hello', protocol: 1, token: a.coachToken, clientId: 'laptop-on-a-slow-link', lastVersion: 0 });
+    laptop.ws.pause();
+    await new Promise((r) => setTimeout(r, 300));
+
+    const desk = await connect();
+    await desk.hello(a.coachToken, 'desk-live');
+    const liveId = uuid();
+    desk.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'exercise', id: liveId, action: 'put', fields: { coachId: a.coach.id, name: 'Pause squat' } })] });
+    await desk.waitFor('the live push acked', (m) => m.type === 'ack');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(logged.filter((l) => /dropping/.test(l)), []);
+
+    laptop.ws.resume();
+    await laptop.waitFor('the catch-up to end', (m) => m.type === 'synced', 0, 20_000);
+    assert.equal(laptop.closed, undefined);
+    assert.ok(holdsAll(laptop, [...ids, liveId]), 'every row, the live one too');
+  });
 });
