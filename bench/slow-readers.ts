@@ -12,6 +12,7 @@ import { newId, type Entity, type Fields } from '../protocol/index.ts';
 import { addCoach, addTraineeToken, type User } from '../server/auth.ts';
 import { CanonicalStore } from '../server/canonical-store.ts';
 import { openServerDb } from '../server/db.ts';
+import { profileEnv } from './drain.ts';
 import { mulberry32 } from './random.ts';
 import { closeAll, connectAll, isAck, isChanges, type LoadClient } from './server-throughput.ts';
 import { fmt, summarize } from './stats.ts';
@@ -38,7 +39,7 @@ const PLANS: Record<'full' | 'quick', Plan> = {
 const NO_BOUND = ['--max-buffered-mb', '1000000', '--max-buffered-total-mb', '1000000'];
 
 /** A flooding desk pushes `ops` exercises with `notes` characters of notes every `everyMs`, at most `inFlight` pushes unanswered. */
-const FLOOD = { everyMs: 50, ops: 20, notes: 4000, inFlight: 4 };
+const FLOOD = { everyMs: 50, ops: 10, notes: 8000, inFlight: 4 };
 /** Each phone logs a set this often; each calm desk changes a prescription's load this often. */
 const SET_EVERY_MS = 2000;
 const EDIT_EVERY_MS = 1000;
@@ -239,6 +240,7 @@ async function phase(dir: string, seedFile: string, coaches: SeededCoach[], plan
   let t0 = 0;
   const server = await startServerProcess(file, {
     args,
+    env: profileEnv(`slow-readers-${name.replace(/\W+/g, '-')}`),
     onLog: (line) => {
       if (/dropping a slow connection/.test(line)) drops.push({ at: performance.now() - t0, total: /total unsent/.test(line) });
     },
@@ -383,7 +385,11 @@ export async function benchSlowReaders(dir: string, opts: { quick: boolean }): P
     await phase(dir, seedFile, coaches, plan, 'stalled, bounded', true, plan.boundedArgs),
     await phase(dir, seedFile, coaches, plan, 'stalled, no bound', true, NO_BOUND),
   ];
-  return { quick: opts.quick, plan, phases, loadAverage: { before: loadBefore, after: loadavg()[0]! } };
+  const result = { quick: opts.quick, plan, phases, loadAverage: { before: loadBefore, after: loadavg()[0]! } };
+  // A slow reader must never cost anyone an edit: a failed check fails the run, figures or not.
+  const failed = phases.filter(({ checks }) => !checks.delivered || !checks.stored || checks.caughtUp === false);
+  if (failed.length) throw new Error(`slow-readers: something was lost in ${failed.map((p) => p.name).join(', ')}\n${printSlowReaders(result).join('\n')}`);
+  return result;
 }
 
 export function printSlowReaders(r: SlowReadersResult): string[] {
