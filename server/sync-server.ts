@@ -33,6 +33,8 @@ export interface SyncServerOptions {
    * The same bound over every connection together, so that memory stays bounded whatever the
    * number of slow readers: past it, the connections with the most unsent are dropped first.
    * Frames shared by several connections count once per connection, so this errs on the safe side.
+   * Neither bound counts a catch-up's own frames in flight: those are paced (see below), so a
+   * client catching up is never dropped for the size of its catch-up.
    */
   maxBufferedTotalBytes?: number;
   /**
@@ -240,8 +242,7 @@ export class SyncServer {
    * unsent past the bound: a reader that stopped reading is dropped, not buffered without end.
    */
   private sendTurn(peer: Peer, send: () => void): void {
-    // The catch-up's own frames in flight are bounded by its pacing; only what is beyond them counts.
-    const unsent = peer.ws.bufferedAmount - (peer.catchUp?.bytesAhead ?? 0);
+    const unsent = this.liveUnsent(peer);
     if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'over the limit per connection');
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     // The turn's frames go out in one write instead of one system call each.
@@ -252,6 +253,11 @@ export class SyncServer {
     } finally {
       socket?.uncork();
     }
+  }
+
+  /** What a connection has unsent beyond its catch-up's frames in flight (those are bounded by the catch-up's pacing). */
+  private liveUnsent(peer: Peer): number {
+    return peer.ws.bufferedAmount - (peer.catchUp?.bytesAhead ?? 0);
   }
 
   private dropSlow(peer: Peer, unsent: number, why: string): void {
@@ -266,8 +272,8 @@ export class SyncServer {
     let total = 0;
     const backlog: Array<{ peer: Peer; unsent: number }> = [];
     for (const peer of this.peers) {
-      const unsent = peer.ws.bufferedAmount;
-      if (unsent === 0) continue;
+      const unsent = this.liveUnsent(peer);
+      if (unsent <= 0) continue;
       total += unsent;
       backlog.push({ peer, unsent });
     }

@@ -114,8 +114,8 @@ describe('a slow consumer', () => {
     assert.ok(holdsAll(back, ids), 'nothing lost: the catch-up holds every row');
   });
 
-  test('a big catch-up to a reader that pauses is paced by bytes: a live change meanwhile does not get it dropped, and it ends with every row', async () => {
-    await start({ maxBufferedBytes: 256 * 1024 });
+  test('a big catch-up to a reader that pauses is paced by bytes: a live change meanwhile does not get it dropped by either bound, and it ends with every row', async () => {
+    await start({ maxBufferedBytes: 256 * 1024, maxBufferedTotalBytes: 512 * 1024 });
     const a = seedCoach(ts!.db, ts!.server.store, 'Ana');
     // 2,000 exercises with 9 KB notes: 18 MB of catch-up in frames of about 4.5 MB, each far over the bound.
     const ids: string[] = [];
