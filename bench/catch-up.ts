@@ -120,7 +120,7 @@ export function seedCoachBook(file: string, trainees: number): { token: string; 
 }
 
 /** A memory figure of a process from /proc (VmHWM: peak resident set, VmRSS: now), in MB; null where /proc is not there. */
-function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
+export function procStatusMB(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
   if (pid === undefined) return null;
   try {
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
