@@ -19,7 +19,8 @@ function fail(message: string): never {
 function megabytes(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const mb = Number(value);
-  if (value.trim() === '' || !Number.isFinite(mb) || mb <= 0) fail(`${flag} must be a number of megabytes above 0, not "${value}"`);
+  // Below a frame's size (1 MiB), one big push would get every reader of it dropped.
+  if (value.trim() === '' || !Number.isFinite(mb) || mb < 1) fail(`${flag} must be a number of megabytes, 1 or more, not "${value}"`);
   return Math.round(mb * 1024 * 1024);
 }
 
@@ -77,6 +78,8 @@ async function main(argv: string[]): Promise<void> {
       });
       const url = await server.listen();
       console.log(`listening ${url}`);
+      const { maxBufferedBytes, maxBufferedTotalBytes } = server.bounds;
+      console.error(`readers that stop reading are dropped past ${maxBufferedBytes / 2 ** 20} MiB unsent each, ${maxBufferedTotalBytes / 2 ** 20} MiB in all`);
       const stop = () => {
         void server.close().then(() => process.exit(0));
       };

@@ -31,7 +31,8 @@ export interface SyncServerOptions {
   maxBufferedBytes?: number;
   /**
    * The same bound over every connection together, so that memory stays bounded whatever the
-   * number of slow readers: past it, the connections with the most unsent are dropped first.
+   * number of slow readers: past it (checked before each group of pushes is answered), the
+   * connections with the most unsent are dropped first.
    * Frames shared by several connections count once per connection, so this errs on the safe side.
    * Neither bound counts a catch-up's own frames in flight: those are paced (see below), so a
    * client catching up is never dropped for the size of its catch-up.
@@ -39,9 +40,9 @@ export interface SyncServerOptions {
   maxBufferedTotalBytes?: number;
   /**
    * Catch-up frames handed to a connection and not yet written to its socket. A catch-up is
-   * read and sent this many frames ahead of the socket (and no more than a quarter of
-   * `maxBufferedBytes` ahead, whichever comes first), so a large or slow one holds only a few
-   * frames in memory and lets other connections' pushes run between its pages.
+   * read and sent at most this many frames ahead of the socket, and a new frame only while those
+   * hold less than a quarter of `maxBufferedBytes`, so a large or slow one holds only a few frames
+   * in memory and lets other connections' pushes run between its pages.
    */
   catchUpFramesAhead?: number;
   log?: (line: string) => void;
@@ -81,15 +82,18 @@ interface Peer {
   revoked?: boolean;
   /** The catch-up being sent, if any. */
   catchUp?: CatchUpState;
+  /**
+   * Catch-up frames handed to the socket and not yet written out, and their bytes: they pace
+   * the catch-up, and the bounds on unsent bytes leave them out. Kept here, not on the
+   * catch-up, because they are still in flight after it ends.
+   */
+  catchUpInFlight: { frames: number; bytes: number };
+  /** A catch-up pump is due in the next turn. */
+  pumpDue: boolean;
 }
 
 interface CatchUpState {
   cursor: CatchUpCursor;
-  /** Frames sent whose write has not completed yet, and their bytes. */
-  ahead: number;
-  bytesAhead: number;
-  /** A pump is due in the next turn. */
-  pumpDue: boolean;
   /**
    * The highest version of a live `synced` held back while the catch-up runs: the client may
    * move its cursor only once the catch-up is complete. Announced with the catch-up's own.
@@ -177,6 +181,11 @@ export class SyncServer {
     return this.peers.size;
   }
 
+  /** The bounds on unsent bytes this server drops slow readers at. */
+  get bounds(): { maxBufferedBytes: number; maxBufferedTotalBytes: number } {
+    return { maxBufferedBytes: this.opts.maxBufferedBytes, maxBufferedTotalBytes: this.opts.maxBufferedTotalBytes };
+  }
+
   /** Bytes handed to connections and not yet written out, over all of them. */
   get unsentBytes(): number {
     let total = 0;
@@ -198,7 +207,7 @@ export class SyncServer {
 
   /** Serves one connection: every connection to /sync, or one a simulation hands over. */
   acceptConnection(ws: ServerSocket): void {
-    const peer: Peer = { ws, missedPongs: 0, badFrames: [] };
+    const peer: Peer = { ws, missedPongs: 0, badFrames: [], catchUpInFlight: { frames: 0, bytes: 0 }, pumpDue: false };
     this.peers.add(peer);
     peer.helloTimer = setTimeout(() => {
       if (!peer.user) ws.close(CLOSE.helloTimeout, 'hello must come within 10 s');
@@ -257,7 +266,7 @@ export class SyncServer {
 
   /** What a connection has unsent beyond its catch-up's frames in flight (those are bounded by the catch-up's pacing). */
   private liveUnsent(peer: Peer): number {
-    return peer.ws.bufferedAmount - (peer.catchUp?.bytesAhead ?? 0);
+    return peer.ws.bufferedAmount - peer.catchUpInFlight.bytes;
   }
 
   private dropSlow(peer: Peer, unsent: number, why: string): void {
@@ -383,7 +392,7 @@ export class SyncServer {
       peer.catchUp.queued.push(since);
       return;
     }
-    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), ahead: 0, bytesAhead: 0, pumpDue: false, heldSynced: 0, queued };
+    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), heldSynced: 0, queued };
     this.pumpCatchUp(peer);
   }
 
@@ -396,7 +405,9 @@ export class SyncServer {
     }
     const { cursor } = state;
     try {
-      while (state.ahead < this.opts.catchUpFramesAhead && state.bytesAhead < this.opts.maxBufferedBytes / 4) {
+      const inFlight = peer.catchUpInFlight;
+      // One frame always goes when none is in flight, whatever the bounds, so a catch-up never stalls.
+      while (inFlight.frames === 0 || (inFlight.frames < this.opts.catchUpFramesAhead && inFlight.bytes < this.opts.maxBufferedBytes / 4)) {
         const rows = cursor.next(this.opts.catchUpChunk);
         if (rows.length === 0) {
           peer.catchUp = undefined;
@@ -406,16 +417,16 @@ export class SyncServer {
           return;
         }
         const frame = Buffer.from(JSON.stringify({ type: 'changes', to: cursor.version, rows }));
-        state.ahead++;
-        state.bytesAhead += frame.length;
+        inFlight.frames++;
+        inFlight.bytes += frame.length;
         peer.ws.send(frame, { binary: false }, () => {
-          state.ahead--;
-          state.bytesAhead -= frame.length;
+          inFlight.frames--;
+          inFlight.bytes -= frame.length;
           // Other connections' frames run between pages; a new page waits for the next turn.
-          if (peer.catchUp !== state || state.pumpDue) return;
-          state.pumpDue = true;
+          if (!peer.catchUp || peer.pumpDue) return;
+          peer.pumpDue = true;
           setImmediate(() => {
-            state.pumpDue = false;
+            peer.pumpDue = false;
             this.pumpCatchUp(peer);
           });
         });
@@ -440,6 +451,9 @@ export class SyncServer {
   private commitQueuedPushes(): void {
     if (this.closed) return;
     this.closeRevoked();
+    // Before this group's frames, as the bound per connection is checked before each turn's:
+    // what the last group wrote has had a turn to reach the sockets.
+    this.enforceBufferBudget();
     const group = this.queuedPushes.filter(({ peer }) => !peer.revoked);
     this.queuedPushes = [];
     if (group.length === 0) return;
@@ -457,7 +471,6 @@ export class SyncServer {
       if (result instanceof Error) this.answerFailure(peer, 'push', result);
       else this.answerPush(peer, result);
     });
-    this.enforceBufferBudget();
   }
 
   private answerPush(peer: Peer, outcome: PushOutcome): void {

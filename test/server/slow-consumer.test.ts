@@ -50,14 +50,15 @@ function holdsAll(peer: WsPeer, ids: string[]): boolean {
 }
 
 /**
- * The coach's desk writes about 12 MB of exercises, more than loopback's socket buffers hold,
- * one acked push at a time; `afterEach` runs after each ack. Returns the ids written.
+ * The coach's desk writes exercises, about 200 KB a push, one acked push at a time, until
+ * `done()` (at most 40 MB, far more than loopback's socket buffers hold). `afterEach` runs
+ * after each ack. Returns the ids written.
  */
-async function flood(world: CoachWorld, afterEach: () => void = () => {}): Promise<string[]> {
+async function flood(world: CoachWorld, done: () => boolean, afterEach: () => void = () => {}): Promise<string[]> {
   const desk = await connect();
   await desk.hello(world.coachToken, 'desk-2');
   const ids: string[] = [];
-  for (let push = 0; push < 60; push++) {
+  for (let push = 0; push < 200 && !done(); push++) {
     const ops = Array.from({ length: 200 }, (_, i) => {
       const id = uuid();
       ids.push(id);
@@ -79,8 +80,9 @@ describe('a slow consumer', () => {
     const watcher = await connect();
     await watcher.hello(a.coachToken, 'watching-laptop');
 
-    const ids = await flood(a);
-    await until('the stalled tablet to be dropped', () => logged.some((l) => /dropping a slow connection.*per connection/.test(l)), 10_000);
+    const dropped = () => logged.some((l) => /dropping a slow connection.*per connection/.test(l));
+    const ids = await flood(a, dropped);
+    assert.ok(dropped(), 'the stalled tablet was dropped');
     await until('the watcher to hold every row', () => holdsAll(watcher, ids), 10_000);
 
     // The tablet, reading again, finds itself disconnected, and catches up from its cursor.
@@ -102,9 +104,10 @@ describe('a slow consumer', () => {
     // After each push is answered, what the server holds unsent is within the bound plus that
     // one push's frames (about 250 KB a connection), never more.
     let most = 0;
-    const ids = await flood(a, () => (most = Math.max(most, ts!.server.unsentBytes)));
+    const totalDrops = () => logged.filter((l) => /dropping a slow connection.*total unsent over the limit/.test(l));
+    const ids = await flood(a, () => totalDrops().length >= tablets.length, () => (most = Math.max(most, ts!.server.unsentBytes)));
     assert.ok(most <= total + 6 * 300 * 1024, `the server held ${most} bytes unsent`);
-    const drops = logged.filter((l) => /dropping a slow connection.*total unsent over the limit/.test(l));
+    const drops = totalDrops();
     assert.equal(drops.length, tablets.length, `every stalled tablet dropped: ${drops.join('\n')}`);
     assert.ok(!logged.some((l) => /per connection/.test(l)), 'no drop came from the bound per connection');
 
@@ -131,19 +134,30 @@ describe('a slow consumer', () => {
     const laptop = await connect();
     laptop.send({ type: 'hello', protocol: 1, token: a.coachToken, clientId: 'laptop-on-a-slow-link', lastVersion: 0 });
     laptop.ws.pause();
-    await new Promise((r) => setTimeout(r, 300));
+    // A frame is more than the socket buffers take, so the first one stays partly unsent.
+    await until('a catch-up frame to be stuck', () => ts!.server.unsentBytes > 0, 10_000);
+    let most = ts!.server.unsentBytes;
 
+    // Two live changes: the bound per connection is checked before the first one's frames to
+    // the laptop, the bound on the total before the second push is answered.
     const desk = await connect();
     await desk.hello(a.coachToken, 'desk-live');
-    const liveId = uuid();
-    desk.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'exercise', id: liveId, action: 'put', fields: { coachId: a.coach.id, name: 'Pause squat' } })] });
-    await desk.waitFor('the live push acked', (m) => m.type === 'ack');
-    await new Promise((r) => setTimeout(r, 300));
+    const liveIds = [uuid(), uuid()];
+    for (const [i, id] of liveIds.entries()) {
+      const from = desk.messages.length;
+      desk.send({ type: 'push', ops: [makeOp({ seq: i + 1, entity: 'exercise', id, action: 'put', fields: { coachId: a.coach.id, name: `Pause squat ${i}` } })] });
+      await desk.waitFor('the live push acked', (m) => m.type === 'ack', from);
+      most = Math.max(most, ts!.server.unsentBytes);
+    }
     assert.deepEqual(logged.filter((l) => /dropping/.test(l)), []);
 
     laptop.ws.resume();
     await laptop.waitFor('the catch-up to end', (m) => m.type === 'synced', 0, 20_000);
     assert.equal(laptop.closed, undefined);
-    assert.ok(holdsAll(laptop, [...ids, liveId]), 'every row, the live one too');
+    assert.ok(holdsAll(laptop, [...ids, ...liveIds]), 'every row, the live ones too');
+    // Paced by bytes: while the laptop did not read, the server held at most one catch-up frame
+    // (a new one goes only while those in flight hold under a quarter of the bound), not four.
+    const frame = Math.max(...laptop.messages.filter((m) => m.type === 'changes').map((m) => Buffer.byteLength(JSON.stringify(m))));
+    assert.ok(most <= frame + 64 * 1024 + 16 * 1024, `the server held ${most} bytes unsent; a catch-up frame is ${frame}`);
   });
 });
