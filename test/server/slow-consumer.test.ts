@@ -1,8 +1,11 @@
 // A reader that stops reading is dropped once its unsent frames pass a bound, instead of being
 // buffered without end; the others keep getting everything, and the dropped one loses nothing.
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import type { SyncServerOptions } from '../../server/sync-server.ts';
+import { openServerDb } from '../../server/db.ts';
+import { SyncServer, type SyncServerOptions } from '../../server/sync-server.ts';
+import { MemoryNetwork, type MemoryLink } from '../../sim/memory-network.ts';
 import { startServer, tempDir, until, type TestServer } from '../helpers.ts';
 import { WsPeer, makeOp, seedCoach, uuid, type CoachWorld } from './support.ts';
 
@@ -160,4 +163,73 @@ describe('a slow consumer', () => {
     const frame = Math.max(...laptop.messages.filter((m) => m.type === 'changes').map((m) => Buffer.byteLength(JSON.stringify(m))));
     assert.ok(most <= frame + 64 * 1024 + 16 * 1024, `the server held ${most} bytes unsent; a catch-up frame is ${frame}`);
   });
+
+  test('frames of a catch-up still unsent when it ends are not counted either: live changes then do not get the reader dropped', async () => {
+    // In memory, so that the laptop's frames are held exactly while its catch-up completes.
+    const db = openServerDb(`${tmp.dir}/memory.db`);
+    const server = new SyncServer({ db, log: (line) => logged.push(line), catchUpChunk: 20, maxBufferedBytes: 4 * 1024 * 1024, maxBufferedTotalBytes: 400 * 1024 });
+    try {
+      const a = seedCoach(db, server.store, 'Ana');
+      // 200 exercises with 9 KB notes: 10 catch-up frames of about 180 KB.
+      for (let batch = 0; batch < 2; batch++) {
+        a.desk.pushApplied(Array.from({ length: 100 }, (_, i) => a.desk.op('exercise', uuid(), 'put', { coachId: a.coach.id, name: `E${batch}.${i}`, notes: 'n'.repeat(9000) })));
+      }
+      const steps: Array<{ step: () => void; link?: MemoryLink }> = [];
+      let held: MemoryLink | undefined;
+      const network = new MemoryNetwork(() => server, (step, link) => steps.push({ step, link }));
+      /** Runs every step not on the held link, `ticks` times over, letting server callbacks run between them. */
+      const run = async (ticks = 50) => {
+        for (let n = 0; n < ticks; n++) {
+          const i = steps.findIndex((s) => !held || s.link !== held);
+          if (i >= 0) steps.splice(i, 1)[0]!.step();
+          await new Promise((r) => setImmediate(r));
+        }
+      };
+      const frames = (socket: ReturnType<MemoryNetwork['connect']>) => {
+        const got: Array<{ type: string; rows?: Array<{ id: string }> }> = [];
+        (socket as unknown as EventEmitter).on('message', (data: Buffer) => got.push(JSON.parse(data.toString())));
+        return got;
+      };
+
+      const laptop = network.connect('memory');
+      const atLaptop = frames(laptop);
+      await run();
+      laptop.send(JSON.stringify({ type: 'hello', protocol: 1, token: a.coachToken, clientId: 'laptop', lastVersion: 0 }));
+      held = network.links[0];
+      // The laptop's link carries one step at a time until the server has read the whole catch-up.
+      const peer = () => [...(server as unknown as { peers: Set<{ user?: unknown; catchUp?: unknown }> }).peers][0]!;
+      for (let n = 0; n < 200 && !(n > 2 && peer().user && !peer().catchUp); n++) {
+        const i = steps.findIndex((s) => s.link === held);
+        if (i >= 0) steps.splice(i, 1)[0]!.step();
+        await new Promise((r) => setImmediate(r));
+        await new Promise((r) => setImmediate(r));
+      }
+      assert.equal(peer().catchUp, undefined, 'the catch-up was all handed over');
+      assert.ok(server.unsentBytes > 400 * 1024, `its tail is still unsent (${server.unsentBytes} bytes), over the total bound`);
+      assert.ok(!atLaptop.some((m) => m.type === 'synced'));
+
+      const desk = network.connect('memory');
+      const atDesk = frames(desk);
+      await run();
+      desk.send(JSON.stringify({ type: 'hello', protocol: 1, token: a.coachToken, clientId: 'desk-live', lastVersion: server.store.currentVersion }));
+      await run();
+      const liveIds = [uuid(), uuid()];
+      for (const [i, id] of liveIds.entries()) {
+        desk.send(JSON.stringify({ type: 'push', ops: [makeOp({ seq: i + 1, entity: 'exercise', id, action: 'put', fields: { coachId: a.coach.id, name: `Live ${i}` } })] }));
+        await run();
+      }
+      assert.equal(atDesk.filter((m) => m.type === 'ack').length, 2);
+      assert.deepEqual(logged.filter((l) => /dropping/.test(l)), []);
+
+      held = undefined;
+      await run(400);
+      const ids = new Set(atLaptop.flatMap((m) => (m.type === 'changes' ? m.rows!.map((r) => r.id) : [])));
+      assert.ok(atLaptop.some((m) => m.type === 'synced'), 'the laptop got its synced');
+      assert.ok(liveIds.every((id) => ids.has(id)), 'and the live changes');
+    } finally {
+      await server.close();
+      db.close();
+    }
+  });
 });
+
