@@ -289,8 +289,10 @@ async function phase(dir: string, seedFile: string, coaches: SeededCoach[], plan
         });
       } else {
         let load = 100;
+        let turn = 0;
+        // Each of the coach's prescriptions in turn: a row changes again only long after its last change arrived.
         every(EDIT_EVERY_MS, () => {
-          const phone = coaches[c]!.phones[Math.floor(rng() * plan.phonesPerCoach)]!;
+          const phone = coaches[c]!.phones[turn++ % plan.phonesPerCoach]!;
           const sentAt = pusher.push([{ entity: 'prescription', id: phone.prescriptionId, action: 'patch', fields: { load: (load += 2.5) } }]);
           if (sentAt !== undefined) watchers[c]!.expect([phone.prescriptionId], sentAt);
         });
@@ -312,11 +314,23 @@ async function phase(dir: string, seedFile: string, coaches: SeededCoach[], plan
     const endMB = rssMB(pid, 'VmRSS');
     peakMB = Math.max(peakMB, rssMB(pid, 'VmHWM'));
 
-    // A dropped tablet comes back from where it was and must get every row its coach wrote meanwhile.
+    // The dropped tablets, reading again, find their connections closed; the first comes back
+    // from its cursor and must get every row its coach wrote since.
     let caughtUp: boolean | null = null;
     if (stalled && drops.length > 0) {
-      const ids = await catchUpIds(server.url, flooders[0]!.token, tablets[0]!.synced);
-      caughtUp = floodIds[0]!.every((id) => ids.has(id));
+      const closed: number[] = [];
+      tablets.forEach((t, i) => {
+        t.ws.once('close', () => closed.push(i));
+        t.ws.resume();
+      });
+      await waitFor('the dropped tablets to see their connections closed', () => closed.length >= drops.length, 30_000);
+      const first = closed[0];
+      if (first === undefined) caughtUp = false;
+      else {
+        const coach = Math.floor(first / plan.tabletsPerFlooder);
+        const ids = await catchUpIds(server.url, flooders[coach]!.token, tablets[first]!.synced);
+        caughtUp = floodIds[coach]!.length > 0 && floodIds[coach]!.every((id) => ids.has(id));
+      }
     }
     for (const t of tablets) t.ws.terminate();
     await closeAll([...desks, ...laptops, ...phones]);

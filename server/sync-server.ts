@@ -251,9 +251,9 @@ export class SyncServer {
    * unsent past the bound: a reader that stopped reading is dropped, not buffered without end.
    */
   private sendTurn(peer: Peer, send: () => void): void {
+    if (peer.ws.readyState !== peer.ws.OPEN) return;
     const unsent = this.liveUnsent(peer);
     if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'over the limit per connection');
-    if (peer.ws.readyState !== peer.ws.OPEN) return;
     // The turn's frames go out in one write instead of one system call each.
     const socket = (peer.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
