@@ -17,6 +17,7 @@ import { profileEnv } from './drain.ts';
 import { mulberry32 } from './random.ts';
 import { closeAll, connectAll, isAck, isChanges, type LoadClient } from './server-throughput.ts';
 import { fmt, summarize } from './stats.ts';
+import { waitFor as waitUntil } from './wait.ts';
 
 interface Plan {
   /** Each coach has a desk (writing) and a laptop (reading) connected. */
@@ -172,17 +173,15 @@ class Watcher {
 
 const rssMB = (pid: number, field: 'VmRSS' | 'VmHWM') => procStatusMB(pid, field) ?? NaN;
 
-async function waitFor(what: string, check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) {
-      console.error(`slow-readers: gave up after ${timeoutMs} ms waiting for ${what}`);
+/** Whether `check` came to hold within `timeoutMs`; a miss is printed and shows in the checks. */
+const waitFor = (what: string, check: () => boolean, timeoutMs: number): Promise<boolean> =>
+  waitUntil(what, check, timeoutMs, 20).then(
+    () => true,
+    (error: Error) => {
+      console.error(`slow-readers: ${error.message}`);
       return false;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
+    },
+  );
 
 /** Connects with `token` from `since` and returns the ids of every row of the catch-up. */
 function catchUpIds(url: string, token: string, since: number): Promise<Set<string>> {
@@ -231,14 +230,15 @@ export interface PhaseResult {
  * what they get (`stalled` false) or stop reading once connected.
  */
 async function phase(dir: string, seedFile: string, coaches: SeededCoach[], plan: Plan, name: string, stalled: boolean, args: string[]): Promise<PhaseResult> {
-  const file = join(dir, `${name.replace(/\W+/g, '-')}.db`);
+  const slug = name.replace(/\W+/g, '-');
+  const file = join(dir, `${slug}.db`);
   copyFileSync(seedFile, file);
   const ledgerBefore = countRows(file, 'SELECT COUNT(*) FROM ledger');
   const drops: Array<{ at: number; total: boolean }> = [];
   let t0 = 0;
   const server = await startServerProcess(file, {
     args,
-    env: profileEnv(`slow-readers-${name.replace(/\W+/g, '-')}`),
+    env: profileEnv(`slow-readers-${slug}`),
     onLog: (line) => {
       if (/dropping a slow connection/.test(line)) drops.push({ at: performance.now() - t0, total: /total unsent/.test(line) });
     },

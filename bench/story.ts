@@ -21,6 +21,7 @@ import { V1ClientStore, type V1Row } from './v1-lww/client-store.ts';
 import { V1Server } from './v1-lww/server.ts';
 import { V1SyncClient } from './v1-lww/sync-client.ts';
 import { mulberry32 } from './random.ts';
+import { waitFor as waitUntil } from './wait.ts';
 
 export const DEFAULT_STORY_SEED = 0x14001401;
 const DAY = 86_400_000;
@@ -238,13 +239,11 @@ function programKept(plan: RunPlan, row: { deleted: boolean; fields: Fields } | 
   return !!row && !row.deleted && row.fields.sets === p.sets && row.fields.reps === p.reps && row.fields.load === p.load;
 }
 
-async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`story: timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 1));
-  }
-}
+/** Polls every millisecond: the story's steps are timed. */
+const waitFor = (what: string, check: () => boolean, timeoutMs = 10_000) =>
+  waitUntil(what, check, timeoutMs, 1).catch((error: Error) => {
+    throw new Error(`story: ${error.message}`);
+  });
 
 // ---------------------------------------------------------------------------------------------
 // V1: last-write-wins on whole rows, device clocks

@@ -43,7 +43,7 @@ async function stalled(world: CoachWorld, clientId: string): Promise<{ peer: WsP
   const peer = await connect();
   await peer.hello(world.coachToken, clientId);
   const synced = peer.messages.filter((m) => m.type === 'synced').at(-1)!.version as number;
-  (peer.ws as unknown as { _socket: { pause(): void } })._socket.pause();
+  peer.ws.pause();
   return { peer, synced };
 }
 
@@ -89,7 +89,7 @@ describe('a slow consumer', () => {
     await until('the watcher to hold every row', () => holdsAll(watcher, ids), 10_000);
 
     // The tablet, reading again, finds itself disconnected, and catches up from its cursor.
-    (tablet.peer.ws as unknown as { _socket: { resume(): void } })._socket.resume();
+    tablet.peer.ws.resume();
     await tablet.peer.waitClose(5000);
     const back = await connect();
     await back.hello(a.coachToken, 'stalled-tablet', tablet.synced);
