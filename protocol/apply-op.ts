@@ -28,7 +28,7 @@ export type OpCheck = { ok: true; op: Op } | { ok: false; message: string };
 
 /** Validates a whole op (envelope and entity fields). The message names what is wrong. */
 export function checkOp(value: unknown): OpCheck {
-  const parsed = opSchema.safeParse(value);
+  const parsed = opSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) return { ok: false, message: `op ${describeIssues(parsed.error)}` };
   const op = parsed.data;
   const fields = checkFields(op.entity, op.action, op.fields);

@@ -7,6 +7,7 @@ export const ENTITY_CLASS = {
   program: 'program',
   workout: 'program',
   prescription: 'program',
+  max: 'program',
   session: 'session',
   set_log: 'session',
   settings: 'settings',
@@ -26,36 +27,87 @@ export function isUuid(value: unknown): value is string {
   return typeof value === 'string' && UUID_RE.test(value);
 }
 
+const TYPE_WORDS: Record<string, string> = { string: 'text', number: 'a number', boolean: 'true or false', array: 'a list', object: 'an object', int: 'a whole number' };
+
+function typeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return TYPE_WORDS[typeof value] ?? typeof value;
+}
+
+// Messages a person can read, for every schema here: "must be text, not a number".
+z.config({
+  customError: (issue) => {
+    if (issue.code !== 'invalid_type' || issue.input === undefined) return undefined;
+    return `must be ${TYPE_WORDS[issue.expected] ?? issue.expected}, not ${typeOf(issue.input)}`;
+  },
+});
+
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
 const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
 const notes = text(10_000).nullable();
-const isoDate = z
+/** A whole number from `min` to `max`, with messages that say so. */
+export const wholeNumber = (min: number, max: number) => z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+/** A finite number from `min` to `max`. */
+export const boundedNumber = (min: number, max: number) => z.number().finite('must be a finite number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+export const isoDate = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'must be a real calendar date');
-const loadUnit = z.enum(['kg', 'lb', '%1rm']);
-const rpe = z.number().min(1).max(10).nullable();
+  .refine((s) => {
+    const d = new Date(`${s}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s; // no 30 February rolled into March
+  }, 'must be a real calendar date');
+export const LOAD_UNITS = ['kg', 'lb', '%1rm'] as const;
+const loadUnit = z.enum(LOAD_UNITS, 'must be kg, lb or %1rm');
+export const MAX_LOAD = 10_000;
+const load = boundedNumber(0, MAX_LOAD);
+const rpe = boundedNumber(1, 10).nullable();
 /** "5", "8-10" (a range, low first) or "AMRAP". */
 export const REPS_RE = /^(AMRAP|\d{1,3}(-\d{1,3})?)$/;
-const reps = z
-  .string()
-  .regex(REPS_RE, 'must be a number like "5", a range like "8-10", or "AMRAP"')
-  .refine((s) => {
-    const m = /^(\d+)-(\d+)$/.exec(s);
-    return !m || Number(m[1]) <= Number(m[2]);
-  }, 'a range must go from low to high');
+const repsText = z.string().regex(REPS_RE, 'must be a number like "5", a range like "8-10", or "AMRAP"');
+/** Reps as logged against (a set's target): any count, 0 included. */
+const targetReps = repsText.refine((s) => {
+  const m = /^(\d+)-(\d+)$/.exec(s);
+  return !m || Number(m[1]) <= Number(m[2]);
+}, 'a range must go from low to high');
+/** Reps of a prescription: at least 1, a range low to high. */
+export const reps = repsText.superRefine((s, ctx) => {
+  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
+  if (!m) return;
+  if (Number(m[1]) < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1' });
+  else if (m[2] !== undefined && Number(m[1]) > Number(m[2])) ctx.addIssue({ code: 'custom', message: 'a range must go from low to high' });
+});
 const httpUrl = z
   .string()
-  .max(2000)
+  .max(2000, 'must be at most 2000 characters')
   .regex(/^https?:\/\/\S+$/i, 'must be an http(s) link')
   .nullable();
+export const email = z.email('must be an e-mail address like ben@example.com').max(320, 'must be at most 320 characters');
+
+/** What a prescription's reps count: repetitions (the default), seconds, or metres. */
+export const PRESCRIPTION_KINDS = ['reps', 'time', 'distance'] as const;
+/** The parts of a per-set scheme: warm-up sets, a top set, back-off sets, drop sets, work sets. */
+export const SCHEME_PARTS = ['warmup', 'top', 'backoff', 'drop', 'work'] as const;
+/** A scheme line's load unit: a prescription's, or a percentage of the top set ("%top"). */
+export const SCHEME_LOAD_UNITS = ['kg', 'lb', '%1rm', '%top'] as const;
+export const MAX_SCHEME_PARTS = 12;
+
+export const schemePart = z.strictObject({
+  part: z.enum(SCHEME_PARTS, 'must be warmup, top, backoff, drop or work'),
+  sets: wholeNumber(1, 20),
+  reps,
+  load: load.nullable().optional(),
+  loadUnit: z.enum(SCHEME_LOAD_UNITS, 'must be kg, lb, %1rm or %top').nullable().optional(),
+  rpe: rpe.optional(),
+});
+export type SchemePart = z.infer<typeof schemePart>;
 
 /** Field schemas per entity. Optional fields may be sent as null to clear them. */
 export const FIELD_SCHEMAS = {
   trainee: z.strictObject({
     coachId: uuid,
     name,
-    email: text(320).nullable().optional(),
+    email: email.nullable().optional(),
     notes: notes.optional(),
     archived: z.boolean().nullable().optional(),
   }),
@@ -65,19 +117,21 @@ export const FIELD_SCHEMAS = {
     category: text(100).nullable().optional(),
     notes: notes.optional(),
     videoUrl: httpUrl.optional(),
+    /** Set when this exercise was merged into another of the coach's: it is kept for history. */
+    mergedInto: uuid.nullable().optional(),
   }),
   program: z.strictObject({
     coachId: uuid,
     traineeId: uuid.nullable(),
     name,
     startDate: isoDate.nullable().optional(),
-    weeks: z.number().int().min(1).max(104),
+    weeks: wholeNumber(1, 104),
     notes: notes.optional(),
   }),
   workout: z.strictObject({
     programId: uuid,
-    week: z.number().int().min(1).max(104),
-    day: z.number().int().min(1).max(7),
+    week: wholeNumber(1, 104),
+    day: wholeNumber(1, 7),
     title: text(200),
     notes: notes.optional(),
     position: z.number().finite().nullable().optional(),
@@ -87,13 +141,26 @@ export const FIELD_SCHEMAS = {
     exerciseId: uuid,
     position: z.number().finite(),
     group: text(20).nullable().optional(),
-    sets: z.number().int().min(1).max(100),
+    sets: wholeNumber(1, 100),
     reps,
-    load: z.number().finite().min(0).max(10_000).nullable().optional(),
+    kind: z.enum(PRESCRIPTION_KINDS, 'must be reps, time or distance').nullable().optional(),
+    load: load.nullable().optional(),
     loadUnit: loadUnit.nullable().optional(),
     rpe: rpe.optional(),
-    restSec: z.number().int().min(0).max(3600).nullable().optional(),
+    restSec: wholeNumber(0, 3600).nullable().optional(),
     tempo: text(20).nullable().optional(),
+    notes: notes.optional(),
+    scheme: z.array(schemePart).max(MAX_SCHEME_PARTS, `must have at most ${MAX_SCHEME_PARTS} parts`).nullable().optional(),
+  }),
+  max: z.strictObject({
+    traineeId: uuid,
+    exerciseId: uuid,
+    /** A tested or estimated one-rep max, or a training max (what %1RM loads are taken of). */
+    kind: z.enum(['1rm', 'tm'], 'must be 1rm or tm'),
+    value: boundedNumber(0, MAX_LOAD).refine((v) => v > 0, 'must be more than 0'),
+    unit: z.enum(['kg', 'lb'], 'must be kg or lb'),
+    date: isoDate,
+    source: z.enum(['entered', 'estimated'], 'must be entered or estimated'),
     notes: notes.optional(),
   }),
   session: z.strictObject({
@@ -108,20 +175,20 @@ export const FIELD_SCHEMAS = {
     sessionId: uuid,
     prescriptionId: uuid.nullable().optional(),
     exerciseId: uuid,
-    setIndex: z.number().int().min(0).max(1000),
-    reps: z.number().int().min(0).max(1000),
-    load: z.number().finite().min(0).max(10_000).nullable().optional(),
+    setIndex: wholeNumber(0, 1000),
+    reps: wholeNumber(0, 1000),
+    load: load.nullable().optional(),
     loadUnit: loadUnit.nullable().optional(),
     rpe: rpe.optional(),
     done: z.boolean(),
     note: notes.optional(),
-    targetReps: reps.nullable().optional(),
-    targetLoad: z.number().finite().min(0).max(10_000).nullable().optional(),
+    targetReps: targetReps.nullable().optional(),
+    targetLoad: load.nullable().optional(),
   }),
   settings: z.strictObject({
-    units: z.enum(['kg', 'lb']).optional(),
-    weekStartsOn: z.number().int().min(0).max(6).optional(),
-    plateIncrement: z.number().positive().max(100).optional(),
+    units: z.enum(['kg', 'lb'], 'must be kg or lb').optional(),
+    weekStartsOn: wholeNumber(0, 6).optional(),
+    plateIncrement: z.number().positive('must be more than 0').max(100, 'must be at most 100').optional(),
     displayName: text(200).optional(),
   }),
 } satisfies Record<Entity, z.ZodObject>;
@@ -140,6 +207,7 @@ export const LINK_FIELDS: Record<Entity, readonly string[]> = {
   program: ['coachId', 'traineeId'],
   workout: ['programId'],
   prescription: ['workoutId', 'exerciseId'],
+  max: ['traineeId', 'exerciseId'],
   session: ['traineeId'],
   set_log: ['sessionId'],
   settings: [],
@@ -149,9 +217,10 @@ export type FieldCheck = { ok: true; fields: Fields } | { ok: false; message: st
 
 /** One zod issue in words that name the field, e.g. `prescription.sets must be ...`. */
 export function describeIssue(owner: string, issue: z.core.$ZodIssue): string {
+  const at = [owner, ...issue.path.map(String)].filter(Boolean).join('.');
   const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((k) => `"${k}"`).join(', ') : '';
-  if (keys) return owner ? `${owner} has no field ${keys}` : `unknown field ${keys}`;
-  const path = [owner, ...issue.path.map(String)].filter(Boolean).join('.') || '(frame)';
+  if (keys) return at ? `${at} has no field ${keys}` : `unknown field ${keys}`;
+  const path = at || '(frame)';
   if (issue.code === 'invalid_type' && issue.input === undefined) return `${path} is required`;
   return `${path} ${issue.message}`;
 }
@@ -168,7 +237,8 @@ export function checkFields(entity: Entity, action: 'put' | 'patch' | 'delete', 
   if (!isPlainObject(fields)) return { ok: false, message: 'fields must be an object' };
   const schema = action === 'put' ? FIELD_SCHEMAS[entity] : PATCH_SCHEMAS[entity];
   if (action === 'patch' && Object.keys(fields).length === 0) return { ok: false, message: 'a patch must change at least one field' };
-  const parsed = schema.safeParse(fields);
+  // reportInput keeps the value in the issue, so a wrong value is not taken for a missing one.
+  const parsed = schema.safeParse(fields, { reportInput: true });
   if (!parsed.success) {
     const first = parsed.error.issues[0];
     return { ok: false, message: first ? describeIssue(entity, first) : `${entity} fields are invalid` };

@@ -128,7 +128,7 @@ export function parseClientFrame(text: string): ParsedFrame {
   if (!schema) {
     return { ok: false, message: typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'frame has no "type"' };
   }
-  const parsed = schema.safeParse(value);
+  const parsed = schema.safeParse(value, { reportInput: true });
   if (!parsed.success) return { ok: false, message: `${type}: ${describeIssues(parsed.error)}` };
   return { ok: true, message: parsed.data };
 }

@@ -137,7 +137,12 @@ export function toWireRow(r: RowRecord): Row {
   return { entity: r.entity, id: r.id, version: r.version, deleted: r.deleted, fields: r.deleted ? {} : r.fields, by: r.by };
 }
 
-/** Trainees see an exercise through live prescriptions in their programs. */
+/** Rows whose refId names an exercise: a live one shows the exercise to its trainee. */
+function refersToExercise(entity: Entity): boolean {
+  return entity === 'prescription' || entity === 'max';
+}
+
+/** Trainees see an exercise through live prescriptions in their programs and their live maxes. */
 function exerciseAudienceMayChange(before: RowRecord | undefined, after: RowRecord): boolean {
   if (!before) return after.traineeId !== null;
   if (before.traineeId === null && after.traineeId === null) return false;
@@ -184,8 +189,9 @@ export class CanonicalStore {
       children: db.prepare(`SELECT * FROM canonical_rows WHERE parent_id = ? AND entity = ?`),
       exerciseTrainees: db
         .prepare(
-          `SELECT DISTINCT trainee_id FROM canonical_rows
-           WHERE ref_id = ? AND entity = 'prescription' AND deleted = 0 AND trainee_id IS NOT NULL`,
+          `SELECT trainee_id FROM canonical_rows
+           WHERE ref_id = ? AND entity = 'prescription' AND deleted = 0 AND trainee_id IS NOT NULL
+           UNION SELECT trainee_id FROM canonical_rows WHERE ref_id = ? AND entity = 'max' AND deleted = 0`,
         )
         .pluck(),
       ledgerGet: db.prepare(`SELECT hash, ack FROM ledger WHERE user_id = ? AND key = ?`),
@@ -204,7 +210,8 @@ export class CanonicalStore {
       ),
       traineeExercises: db.prepare(
         `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE entity = 'exercise' AND version > ? AND version <= ? AND id IN
-           (SELECT ref_id FROM canonical_rows WHERE entity = 'prescription' AND trainee_id = ? AND deleted = 0)`,
+           (SELECT ref_id FROM canonical_rows WHERE entity = 'prescription' AND trainee_id = ? AND deleted = 0
+            UNION SELECT ref_id FROM canonical_rows WHERE entity = 'max' AND trainee_id = ? AND deleted = 0)`,
       ),
       exitsSince: db.prepare(
         `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = ? AND version > ? AND version <= ? GROUP BY entity, id`,
@@ -240,7 +247,7 @@ export class CanonicalStore {
     }
     if (r.coachId) users.add(r.coachId);
     if (r.traineeId) users.add(r.traineeId);
-    if (r.entity === 'exercise') for (const t of this.stmts.exerciseTrainees.all(r.id) as string[]) users.add(t);
+    if (r.entity === 'exercise') for (const t of this.stmts.exerciseTrainees.all(r.id, r.id) as string[]) users.add(t);
     return users;
   }
 
@@ -450,7 +457,7 @@ export class CanonicalStore {
     };
     // Everything whose audience this op may change is noted before anything is written.
     touch(existing, op.entity, op.id, next);
-    if (op.entity === 'prescription' && exerciseAudienceMayChange(existing, next)) {
+    if (refersToExercise(op.entity) && exerciseAudienceMayChange(existing, next)) {
       if (existing?.refId) touch(this.load('exercise', existing.refId), 'exercise', existing.refId);
       if (next.refId && next.refId !== existing?.refId) touch(this.load('exercise', next.refId), 'exercise', next.refId);
     }
@@ -559,11 +566,11 @@ export class CanonicalStore {
     const upto = this.version;
     const coach = user.role === 'coach';
     const { first, after } = coach ? this.stmts.coachPages : this.stmts.traineePages;
-    // Settings and, for a trainee, the exercises seen through their prescriptions: a few rows,
+    // Settings and, for a trainee, the exercises seen through their prescriptions and maxes: a few rows,
     // merged into the main scan by version.
     const extras = [
       ...(this.stmts.ownRows.all(user.id, since, upto) as WireDbRow[]),
-      ...(coach ? [] : (this.stmts.traineeExercises.all(since, upto, user.id) as WireDbRow[])),
+      ...(coach ? [] : (this.stmts.traineeExercises.all(since, upto, user.id, user.id) as WireDbRow[])),
     ].sort((a, b) => a.version - b.version);
     let last: WireDbRow | undefined;
     let buffer: WireDbRow[] = [];

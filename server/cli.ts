@@ -6,6 +6,7 @@ import { SyncServer } from './sync-server.ts';
 const USAGE = `usage:
   npm run server -- serve --db ./sync.db [--host 127.0.0.1] [--port 8787]
                           [--max-buffered-mb 16] [--max-buffered-total-mb 256]
+                          [--stop-with-stdin]   (stop when standard input closes: a parent's lifeline)
   npm run server -- add-coach --db ./sync.db --name "Ana"
   npm run server -- add-trainee-token --db ./sync.db --trainee <traineeId>
   npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)`;
@@ -50,6 +51,7 @@ async function main(argv: string[]): Promise<void> {
         user: { type: 'string' },
         'max-buffered-mb': { type: 'string' },
         'max-buffered-total-mb': { type: 'string' },
+        'stop-with-stdin': { type: 'boolean' },
       },
       strict: true,
     }));
@@ -76,7 +78,17 @@ async function main(argv: string[]): Promise<void> {
         maxBufferedBytes: megabytes('--max-buffered-mb', values['max-buffered-mb']),
         maxBufferedTotalBytes: megabytes('--max-buffered-total-mb', values['max-buffered-total-mb']),
       });
-      const url = await server.listen();
+      let url: string;
+      try {
+        url = await server.listen();
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        const where = `${values.host ?? '127.0.0.1'}:${port}`;
+        if (code === 'EADDRINUSE') console.error(`error: ${where} is already in use (another CoachDesk or sync server?): stop it, or choose another port`);
+        else if (code === 'EACCES' || code === 'EADDRNOTAVAIL') console.error(`error: cannot listen on ${where} (${code})`);
+        else throw error;
+        process.exit(3);
+      }
       console.log(`listening ${url}`);
       const { maxBufferedBytes, maxBufferedTotalBytes } = server.bounds;
       console.error(`readers that stop reading are dropped past ${maxBufferedBytes / 2 ** 20} MiB unsent each, ${maxBufferedTotalBytes / 2 ** 20} MiB in all`);
@@ -85,6 +97,13 @@ async function main(argv: string[]): Promise<void> {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // An embedded server stops with the app that started it, even one killed with -9: the
+      // pipe of its standard input closes when the parent is gone.
+      if (values['stop-with-stdin']) {
+        process.stdin.on('close', stop);
+        process.stdin.on('end', stop);
+        process.stdin.resume();
+      }
       return;
     }
     case 'add-coach': {

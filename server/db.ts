@@ -10,7 +10,8 @@ const SCHEMA_VERSION = 1;
  *  - coach_id: the coach who owns the row (null for settings);
  *  - trainee_id: the trainee the row belongs to or is assigned to (null for templates, exercises);
  *  - owner_id: the user a settings row belongs to;
- *  - parent_id / ref_id: the parent row and, for prescriptions, the exercise (for cascades).
+ *  - parent_id / ref_id: the parent row and, for prescriptions and maxes, the exercise (which
+ *    a trainee sees through them).
  */
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
@@ -50,6 +51,9 @@ CREATE INDEX IF NOT EXISTS rows_by_parent ON canonical_rows (parent_id) WHERE pa
 DROP INDEX IF EXISTS rows_by_ref;
 CREATE INDEX IF NOT EXISTS prescribed_to ON canonical_rows (ref_id, trainee_id) WHERE entity = 'prescription' AND deleted = 0;
 CREATE INDEX IF NOT EXISTS prescribed_for ON canonical_rows (trainee_id, ref_id) WHERE entity = 'prescription' AND deleted = 0;
+-- The same for the exercises of trainees' maxes.
+CREATE INDEX IF NOT EXISTS maxes_of ON canonical_rows (ref_id, trainee_id) WHERE entity = 'max' AND deleted = 0;
+CREATE INDEX IF NOT EXISTS maxes_for ON canonical_rows (trainee_id, ref_id) WHERE entity = 'max' AND deleted = 0;
 CREATE TABLE IF NOT EXISTS scope_exits (
   user_id TEXT NOT NULL,
   version INTEGER NOT NULL,

@@ -20,7 +20,7 @@ export interface PlacedRow extends Placement {
 /** Looks up a row's placement (tombstones included), for parents and references. */
 export type LookupPlacement = (entity: Entity, id: string) => PlacedRow | undefined;
 
-export type PlacementResult = { ok: true; placement: Placement } | { ok: false; reason: 'unknown_row' | 'forbidden'; message: string };
+export type PlacementResult = { ok: true; placement: Placement } | { ok: false; reason: 'unknown_row' | 'forbidden' | 'invalid'; message: string };
 
 const NONE: Placement = { coachId: null, traineeId: null, ownerId: null, parentId: null, refId: null };
 
@@ -33,6 +33,29 @@ function parentOf(lookup: LookupPlacement, entity: Entity, id: string | null, fi
   return parent ?? `${field}: no ${entity} with id ${id}`;
 }
 
+/**
+ * An exercise merged into another: the target must exist (a tombstone will do) and be the
+ * same coach's, and following the merges from it must not lead back to this exercise.
+ */
+function checkMerge(id: string, fields: Fields, lookup: LookupPlacement): PlacementResult | undefined {
+  const into = str(fields.mergedInto);
+  if (into === null) return undefined;
+  if (into === id) return { ok: false, reason: 'invalid', message: 'exercise.mergedInto: an exercise cannot be merged into itself' };
+  const target = parentOf(lookup, 'exercise', into, 'exercise.mergedInto');
+  if (typeof target === 'string') return { ok: false, reason: 'unknown_row', message: target };
+  if (target.coachId !== str(fields.coachId)) {
+    return { ok: false, reason: 'forbidden', message: 'exercise.mergedInto: an exercise can only be merged into another of the same coach' };
+  }
+  const seen = new Set<string>();
+  for (let next: PlacedRow | undefined = target; next && !seen.has(next.id); ) {
+    seen.add(next.id);
+    const on = str(next.fields.mergedInto);
+    if (on === id) return { ok: false, reason: 'invalid', message: `exercise.mergedInto: ${into} is already merged into this exercise` };
+    next = on === null ? undefined : lookup('exercise', on);
+  }
+  return undefined;
+}
+
 /** Derives a row's placement from its (validated, complete) fields and its parents. */
 export function placeRow(entity: Entity, id: string, fields: Fields, lookup: LookupPlacement): PlacementResult {
   const unknown = (message: string): PlacementResult => ({ ok: false, reason: 'unknown_row', message });
@@ -40,7 +63,7 @@ export function placeRow(entity: Entity, id: string, fields: Fields, lookup: Loo
     case 'trainee':
       return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: id } };
     case 'exercise':
-      return { ok: true, placement: { ...NONE, coachId: str(fields.coachId) } };
+      return checkMerge(id, fields, lookup) ?? { ok: true, placement: { ...NONE, coachId: str(fields.coachId) } };
     case 'program': {
       const traineeId = str(fields.traineeId);
       if (traineeId !== null) {
@@ -71,6 +94,17 @@ export function placeRow(entity: Entity, id: string, fields: Fields, lookup: Loo
         ok: true,
         placement: { ...NONE, coachId: workout.coachId, traineeId: workout.traineeId, parentId: workout.id, refId: exercise.id },
       };
+    }
+    case 'max': {
+      const trainee = parentOf(lookup, 'trainee', str(fields.traineeId), 'max.traineeId');
+      if (typeof trainee === 'string') return unknown(trainee);
+      const exercise = parentOf(lookup, 'exercise', str(fields.exerciseId), 'max.exerciseId');
+      if (typeof exercise === 'string') return unknown(exercise);
+      if (exercise.coachId !== trainee.coachId) {
+        return { ok: false, reason: 'forbidden', message: 'max.exerciseId: the exercise and the trainee belong to different coaches' };
+      }
+      // Like a prescription's, refId names the exercise: a live max shows it to the trainee.
+      return { ok: true, placement: { ...NONE, coachId: trainee.coachId, traineeId: trainee.id, refId: exercise.id } };
     }
     case 'session': {
       const trainee = parentOf(lookup, 'trainee', str(fields.traineeId), 'session.traineeId');
@@ -107,12 +141,14 @@ export function writeForbidden(user: User, op: Op, before: Placement | undefined
         if (field in op.fields) return `a trainee may not change prescription.${field}`;
       }
       return undefined;
+    case 'max':
+      return 'a trainee may read their maxes, not change them: their coach sets them';
     default:
       return `a trainee may not write ${op.entity} rows`;
   }
 }
 
-/** May this user see a row placed here? (Exercises seen through a trainee's program are not covered.) */
+/** May this user see a row placed here? (Exercises seen through a trainee's prescriptions or maxes are not covered.) */
 export function placementVisibleTo(user: { id: string; role: string }, entity: Entity, p: Placement): boolean {
   if (entity === 'settings') return p.ownerId === user.id;
   return user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id;

@@ -43,6 +43,8 @@ interface CoachWorld {
   programs: Map<string, string>; // traineeId → programId
   workouts: Array<{ id: string; traineeId: string }>;
   prescriptions: string[];
+  /** Training maxes the coach set, live ones only (each shows its exercise to its trainee). */
+  maxes: Array<{ id: string; traineeId: string }>;
 }
 
 const FAULTS = ['cut', 'cut, late frames', 'lost answers', 'duplicate push', 'server crash after commit', 'client restart', 'offline window'] as const;
@@ -157,6 +159,28 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
     }
   }
 
+  function maxFields(traineeId: string, exerciseId: string): Fields {
+    return { traineeId, exerciseId, kind: pick(['1rm', 'tm']), value: 20 + Math.round(random() * 200), unit: 'kg', date: '2026-11-20', source: 'entered' };
+  }
+
+  /** A coach sets, changes, moves or deletes a max: each may bring an exercise to a trainee or take it away. */
+  function editMax(w: CoachWorld): void {
+    const c = w.coach;
+    const max = w.maxes.length && chance(0.6) ? pick(w.maxes) : undefined;
+    if (!max) {
+      const traineeId = pick(w.trainees);
+      const id = newId();
+      w.maxes.push({ id, traineeId });
+      enqueue(c, [{ entity: 'max', id, action: 'put', fields: maxFields(traineeId, pick(w.exercises)) }], 'sets a max');
+    } else if (chance(0.3)) {
+      w.maxes.splice(w.maxes.indexOf(max), 1);
+      enqueue(c, [{ entity: 'max', id: max.id, action: 'delete' }], 'deletes a max');
+    } else if (chance(0.5)) {
+      max.traineeId = pick(w.trainees);
+      enqueue(c, [{ entity: 'max', id: max.id, action: 'patch', fields: { traineeId: max.traineeId, exerciseId: pick(w.exercises) } }], 'moves a max');
+    } else enqueue(c, [{ entity: 'max', id: max.id, action: 'patch', fields: { value: 20 + Math.round(random() * 200) } }], 'changes a max');
+  }
+
   function restartEngine(c: Client, online: boolean): void {
     c.online = online;
     if (online) c.engine.start();
@@ -168,7 +192,7 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
     for (const name of ['ana', 'bo']) {
       const issued = addCoach(db, name);
       const coach = newClient(name, issued.userId, 'coach', issued.token);
-      const w: CoachWorld = { coach, trainees: [], exercises: [], programs: new Map(), workouts: [], prescriptions: [] };
+      const w: CoachWorld = { coach, trainees: [], exercises: [], programs: new Map(), workouts: [], prescriptions: [], maxes: [] };
       const edits: Parameters<LocalStore['enqueueAll']>[0] = [];
       for (let i = 0; i < 3; i++) {
         const id = newId();
@@ -207,7 +231,7 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
       if (r < 0.3) {
         // A coach edits the program.
         const c = w.coach;
-        const kind = pick(['patch', 'add', 'delete', 'exercise', 'settings', 'note on a set']);
+        const kind = pick(['patch', 'add', 'delete', 'exercise', 'settings', 'note on a set', 'max']);
         if (kind === 'patch' && w.prescriptions.length) enqueue(c, [{ entity: 'prescription', id: pick(w.prescriptions), action: 'patch', fields: pick([{ sets: 1 + Math.floor(random() * 8) }, { load: Math.round(random() * 200) }, { reps: pick(['3', '5', '8-10']) }]) }], 'patches a prescription');
         else if (kind === 'add') {
           const id = newId();
@@ -218,6 +242,7 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
           enqueue(c, [{ entity: 'prescription', id, action: 'delete' }], 'deletes a prescription');
         } else if (kind === 'exercise') enqueue(c, [{ entity: 'exercise', id: pick(w.exercises), action: 'patch', fields: { name: `Renamed ${step}` } }], 'renames an exercise');
         else if (kind === 'settings') enqueue(c, [{ entity: 'settings', id: c.userId, action: 'put', fields: { units: pick(['kg', 'lb']) } }], 'changes settings');
+        else if (kind === 'max') editMax(w);
         else {
           // A stale "fix" of a set the trainee logged (the trainee's values must win).
           const sessions = w.trainees.flatMap((t) => sessionsOf.get(t) ?? []);
@@ -244,9 +269,10 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
           } else enqueue(c, [{ entity: 'set_log', id: pick(s.sets), action: 'patch', fields: { reps: 1 + Math.floor(random() * 10), load: Math.round(random() * 150) } }], 'corrects a set');
         }
       } else if (r < 0.65) {
-        // Something the server must refuse: a trainee writing an exercise.
+        // Something the server must refuse: a trainee writing an exercise, or their own max.
         const c = pick(traineeClients);
-        enqueue(c, [{ entity: 'exercise', id: newId(), action: 'put', fields: { coachId: w.coach.userId, name: 'Not mine to add' } }], 'tries to add an exercise (refused)');
+        if (chance(0.5)) enqueue(c, [{ entity: 'exercise', id: newId(), action: 'put', fields: { coachId: w.coach.userId, name: 'Not mine to add' } }], 'tries to add an exercise (refused)');
+        else enqueue(c, [{ entity: 'max', id: newId(), action: 'put', fields: maxFields(c.userId, pick(w.exercises)) }], 'tries to set their own max (refused)');
       } else {
         const fault = pick([...FAULTS]);
         const link = network.open.length ? pick(network.open) : undefined;

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
+import { ENTITIES, FIELD_SCHEMAS } from '../../protocol/index.ts';
 import { startServer, tempDir, type TestServer } from '../helpers.ts';
 import { WsPeer, seedCoach, uuid, type CoachWorld, type Msg } from './support.ts';
 
@@ -78,17 +79,19 @@ function validOp(): Record<string, unknown> {
 
 const notAString = fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 }));
 const junk = fc.oneof(notAString, fc.string({ maxLength: 40 }));
+const PRESCRIPTION_FIELDS = Object.keys(FIELD_SCHEMAS.prescription.shape);
 const deep = fc.letrec((tie) => ({ node: fc.oneof({ depthSize: 'small' }, fc.integer(), fc.array(tie('node'), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), tie('node'), { maxKeys: 3 })) })).node;
 
 /** Mutations that each make the op invalid (never a valid edit by chance). */
 const mutations: Array<[string, fc.Arbitrary<(op: Record<string, unknown>) => void>]> = [
-  ['entity is not an entity', fc.string({ maxLength: 20 }).filter((s) => !['trainee', 'exercise', 'program', 'workout', 'prescription', 'session', 'set_log', 'settings'].includes(s)).map((v) => (op) => void (op.entity = v))],
+  ['entity is not an entity', fc.string({ maxLength: 20 }).filter((s) => !(ENTITIES as string[]).includes(s)).map((v) => (op) => void (op.entity = v))],
   ['id is not a UUID', junk.filter((v) => typeof v !== 'string' || !/^[0-9a-f-]{36}$/i.test(v)).map((v) => (op) => void (op.id = v))],
   ['action is unknown', junk.filter((v) => !['put', 'patch', 'delete'].includes(v as string)).map((v) => (op) => void (op.action = v))],
   ['fields is not an object', fc.oneof(fc.integer(), fc.string(), fc.array(fc.integer(), { minLength: 1 }), fc.boolean()).map((v) => (op) => void (op.fields = v))],
-  ['a field that does not exist', fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !['workoutId', 'exerciseId', 'position', 'group', 'sets', 'reps', 'load', 'loadUnit', 'rpe', 'restSec', 'tempo', 'notes', '__proto__'].includes(k)).map((k) => (op) => void (op.fields = { [k]: 1 }))],
+  ['a field that does not exist', fc.string({ minLength: 1, maxLength: 20 }).filter((k) => ![...PRESCRIPTION_FIELDS, '__proto__'].includes(k)).map((k) => (op) => void (op.fields = { [k]: 1 }))],
   ['sets is not a count', fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: 0 }), fc.integer({ min: 101 }), fc.string(), fc.constant(null)).map((v) => (op) => void (op.fields = { sets: v }))],
-  ['reps is not "5", "8-10" or AMRAP', fc.oneof(fc.string({ maxLength: 10 }).filter((s) => !/^(AMRAP|\d{1,3}(-\d{1,3})?)$/.test(s)), fc.constantFrom('10-8', '1234')).map((v) => (op) => void (op.fields = { reps: v }))],
+  ['reps is not "5", "8-10" or AMRAP, or is below 1', fc.oneof(fc.string({ maxLength: 10 }).filter((s) => !/^(AMRAP|\d{1,3}(-\d{1,3})?)$/.test(s)), fc.constantFrom('10-8', '1234', '0', '0-5')).map((v) => (op) => void (op.fields = { reps: v }))],
+  ['a scheme part that is not one', fc.oneof(junk, fc.record({ part: junk, sets: fc.integer({ max: 0 }), reps: fc.string({ maxLength: 5 }) })).map((v) => (op) => void (op.fields = { scheme: [v] }))],
   ['deep garbage in a field', deep.map((v) => (op) => void (op.fields = { notes: { v } }))],
   ['baseVersion is not a count', fc.oneof(fc.integer({ max: -1 }), fc.double({ noInteger: true }), fc.string()).map((v) => (op) => void (op.baseVersion = v))],
   ['at is not a time', fc.oneof(fc.string({ maxLength: 20 }), fc.integer()).filter((v) => typeof v !== 'string' || Number.isNaN(Date.parse(v))).map((v) => (op) => void (op.at = v))],

@@ -44,6 +44,20 @@ const SPECS = {
     f1: ['sets', 5],
     f2: ['notes', 'new notes'],
   },
+  max: {
+    fields: {
+      traineeId: TRAINEE_ID,
+      exerciseId: '22222222-2222-4222-8222-222222222222',
+      kind: '1rm',
+      value: 140,
+      unit: 'kg',
+      date: '2026-11-20',
+      source: 'entered',
+      notes: 'tested',
+    },
+    f1: ['value', 145],
+    f2: ['notes', 'retested'],
+  },
   session: {
     fields: { traineeId: TRAINEE_ID, date: '2026-11-24', status: 'in_progress', notes: 'felt ok' },
     f1: ['status', 'completed'],
@@ -270,6 +284,9 @@ const SAME_ROLE: TimeRow[] = [
   ['prescription', 'coach', 'coach', EARLIER, S('last-write-wins', ['sets'])],
   ['prescription', 'trainee', 'trainee', LATER, A()],
   ['prescription', 'trainee', 'trainee', EARLIER, S('last-write-wins', ['sets'])],
+  // maxes are program rows only coaches write: two installs of the coach
+  ['max', 'coach', 'coach', LATER, A()],
+  ['max', 'coach', 'coach', EARLIER, S('last-write-wins', ['value'])],
   ['session', 'coach', 'coach', LATER, A()],
   ['session', 'coach', 'coach', EARLIER, S('last-write-wins', ['status'])],
   ['session', 'trainee', 'trainee', LATER, A()],

@@ -476,3 +476,61 @@ describe('push', () => {
     );
   });
 });
+
+describe('maxes over the wire', () => {
+  test("a trainee gets their max and its exercise live and in catch-up, and tombstones when it goes; another trainee gets nothing", async () => {
+    const a = seedCoach(ts.db, ts.server.store);
+    const t1 = traineeUser(ts.db, a.trainee1);
+    const t2 = traineeUser(ts.db, a.trainee2);
+    const desk = await connect();
+    const phone1 = await connect();
+    const phone2 = await connect();
+    await desk.hello(a.coachToken, 'desk');
+    await phone1.hello(t1.token, 'phone1');
+    await phone2.hello(t2.token, 'phone2');
+    const rowsSince = (peer: WsPeer, from: number) => peer.since(from).filter((m) => m.type === 'changes').flatMap((m) => m.rows as Msg[]);
+    const max = uuid();
+    const fields = { traineeId: a.trainee1, exerciseId: a.unusedExercise, kind: 'tm', value: 180, unit: 'kg', date: '2026-11-20', source: 'entered' };
+    let m1 = phone1.messages.length;
+    let m2 = phone2.messages.length;
+    desk.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'max', id: max, action: 'put', fields })] });
+    await phone1.waitFor('the max at the trainee', (m) => m.type === 'changes', m1);
+    await phone1.barrier(ts.server.store.currentVersion);
+    const live = rowsSince(phone1, m1);
+    assert.deepEqual(live.find((r) => r.id === max)?.fields, fields);
+    assert.equal(live.find((r) => r.id === a.unusedExercise)?.deleted, false, 'the exercise the max uses, live');
+    await phone2.barrier(ts.server.store.currentVersion);
+    assert.deepEqual(phone2.since(m2).map((m) => m.type), ['synced'], 'nothing reaches the other trainee');
+
+    for (const [name, token, sees] of [['trainee1', t1.token, true], ['trainee2', t2.token, false]] as const) {
+      const again = await connect();
+      await again.hello(token);
+      const ids = rowsSince(again, 0).map((r) => r.id);
+      assert.equal(ids.includes(max), sees, `${name}'s catch-up ${sees ? 'holds' : 'lacks'} the max`);
+      assert.equal(ids.includes(a.unusedExercise), sees, `and ${sees ? 'holds' : 'lacks'} its exercise`);
+    }
+
+    const version = ts.server.store.audienceOf('max', max)!.version;
+    m1 = phone1.messages.length;
+    m2 = phone2.messages.length;
+    desk.send({ type: 'push', ops: [makeOp({ seq: 2, entity: 'max', id: max, action: 'delete', baseVersion: version })] });
+    await phone1.waitFor('tombstones at the trainee', (m) => m.type === 'changes', m1);
+    await phone1.barrier(ts.server.store.currentVersion);
+    const gone = rowsSince(phone1, m1);
+    for (const id of [max, a.unusedExercise]) assert.deepEqual(gone.filter((r) => r.id === id).map((r) => [r.deleted, r.fields]), [[true, {}]], `a tombstone for ${id}`);
+    await phone2.barrier(ts.server.store.currentVersion);
+    assert.deepEqual(phone2.since(m2).map((m) => m.type), ['synced']);
+  });
+
+  test("a trainee's push of a max is acked rejected forbidden", async () => {
+    const a = seedCoach(ts.db, ts.server.store);
+    const phone = await connect();
+    await phone.hello(traineeUser(ts.db, a.trainee1).token, 'phone');
+    const from = phone.messages.length;
+    const fields = { traineeId: a.trainee1, exerciseId: a.exercise, kind: '1rm', value: 300, unit: 'kg', date: '2026-11-20', source: 'entered' };
+    phone.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'max', id: uuid(), action: 'put', fields })] });
+    const at = await phone.waitFor('ack', (m) => m.type === 'ack', from);
+    assert.deepEqual([phone.messages[at]!.status, phone.messages[at]!.reason], ['rejected', 'forbidden']);
+    assert.ok(!phone.since(from).some((m) => m.type === 'changes'));
+  });
+});
