@@ -1,24 +1,42 @@
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Progression } from '../../domain/progression.ts';
 import { newId, type Entity, type Fields } from '../../protocol/index.ts';
 import type {
   ChangeEvent,
   CoachDeskApi,
+  CopyMode,
   Exercise,
+  LibraryExercise,
+  MaxInput,
   PrescriptionInput,
   PrescriptionPatch,
   SessionInfo,
   Settings,
   SignInResult,
   SyncStatus,
+  TraineeMaxes,
+  UndoState,
 } from '../../preload/api.ts';
 import { DamagedDatabaseError, LocalStore, LocalStoreError, type Edit } from '../sync/local-store.ts';
 import { probeServer } from '../sync/probe.ts';
 import { SyncEngine } from '../sync/sync-engine.ts';
-import { describeJournal, describeOp } from './describe.ts';
-import { copyProgramEdits, copyWorkoutEdits, deleteWorkoutEdits, positionAfter, prescriptionFields } from './program-edits.ts';
+import { describeJournal, describeOp, describeRow, LABELS, plural, slotName } from './describe.ts';
+import { maxesOf } from './maxes.ts';
+import {
+  copyDayEdits,
+  copyProgramEdits,
+  copyWeekEdits,
+  deleteWorkoutEdits,
+  EditRefused,
+  positionAfter,
+  prescriptionFields,
+  progressRowsEdits,
+  workoutsOn,
+} from './program-edits.ts';
 import { CoachQueries, toExercise } from './queries.ts';
+import { UndoHistory } from './undo-history.ts';
 import { SessionFileStore, type SavedSession, type TokenVault } from './saved-session.ts';
 
 /** An error whose message is for the coach; it crosses IPC and the web bridge as is. */
@@ -42,6 +60,7 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   private active: Active | undefined;
   private dataTimer: NodeJS.Timeout | undefined;
   private changedEntities = new Set<string>();
+  private readonly history = new UndoHistory(() => this.need().store);
 
   constructor(
     readonly dataDir: string,
@@ -106,6 +125,8 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     const active = this.active;
     this.active = undefined;
     if (!active) return;
+    this.history.clear();
+    this.undoChanged();
     await active.engine.stop();
     active.store.close();
   }
@@ -115,9 +136,20 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return this.active;
   }
 
-  /** Queues edits durably (all or none) and tells the UI; the engine sends them when it can. */
-  private edit(edits: Edit[]): void {
+  /**
+   * Queues edits durably (all or none), records them as one undoable step named `label`, and
+   * tells the UI; the engine sends them when it can.
+   */
+  private edit(edits: Edit[], label: string): void {
     const { engine } = this.need();
+    if (edits.length === 0) return;
+    const rows = this.history.snapshot(edits);
+    this.enqueue(engine, edits);
+    this.history.record(label, rows);
+    this.undoChanged();
+  }
+
+  private enqueue(engine: SyncEngine, edits: Edit[]): void {
     try {
       engine.enqueueAll(edits);
     } catch (error) {
@@ -127,10 +159,52 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     this.dataChanged(edits.map((e) => e.entity));
   }
 
+  /** Runs a plan of edits, turning a refusal of the rules into an error for the coach. */
+  private planned<T>(plan: () => T): T {
+    try {
+      return plan();
+    } catch (error) {
+      if (error instanceof EditRefused) throw new HostError(error.message);
+      throw error;
+    }
+  }
+
+  private undoChanged(): void {
+    this.emit({ kind: 'undo', state: this.history.state() });
+  }
+
   private row(entity: Entity, id: string) {
     const row = this.need().store.getRow(entity, id);
-    if (!row) throw new HostError(`this ${entity.replace('_', ' ')} no longer exists`);
+    if (!row) throw new HostError(`this ${LABELS[entity]} no longer exists`);
     return row;
+  }
+
+  private describe(entity: Entity, id: string, fields?: Fields): string {
+    return describeRow(this.need().store, entity, id, fields);
+  }
+
+  // Undo
+
+  async undo(): Promise<string | null> {
+    const plan = this.active ? this.history.planUndo() : null;
+    if (!plan) return null;
+    this.enqueue(this.need().engine, plan.edits);
+    this.history.commitUndo();
+    this.undoChanged();
+    return plan.label;
+  }
+
+  async redo(): Promise<string | null> {
+    const plan = this.active ? this.history.planRedo() : null;
+    if (!plan) return null;
+    this.enqueue(this.need().engine, plan.edits);
+    this.history.commitRedo();
+    this.undoChanged();
+    return plan.label;
+  }
+
+  async getUndoState(): Promise<UndoState> {
+    return this.history.state();
   }
 
   // Session
@@ -198,6 +272,10 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return this.syncStatusOf(a.store, a.engine);
   }
 
+  async syncNow(): Promise<void> {
+    this.need().engine.syncNow();
+  }
+
   async retryEdit(key: string): Promise<void> {
     try {
       this.need().engine.retry(key);
@@ -217,26 +295,27 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   // Clients
 
   async getRoster(includeArchived: boolean) {
-    return this.need().queries.roster(includeArchived);
+    const { queries, session } = this.need();
+    return queries.roster(includeArchived, queries.settings(session.userId).weekStartsOn);
   }
 
   async saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<string> {
     const fields: Fields = { name: input.name.trim() };
     if (input.email !== undefined) fields.email = input.email?.trim() || null;
-    if (input.notes !== undefined) fields.notes = input.notes || null;
+    if (input.notes !== undefined) fields.notes = input.notes?.trim() || null;
     if (input.id) {
       this.row('trainee', input.id);
-      this.edit([{ entity: 'trainee', id: input.id, action: 'patch', fields }]);
+      this.edit([{ entity: 'trainee', id: input.id, action: 'patch', fields }], `Edit client ${fields.name}`);
       return input.id;
     }
     const id = newId();
-    this.edit([{ entity: 'trainee', id, action: 'put', fields: { coachId: this.need().session.userId, ...fields } }]);
+    this.edit([{ entity: 'trainee', id, action: 'put', fields: { coachId: this.need().session.userId, ...fields } }], `Add client ${fields.name}`);
     return id;
   }
 
   async setTraineeArchived(id: string, archived: boolean): Promise<void> {
-    this.row('trainee', id);
-    this.edit([{ entity: 'trainee', id, action: 'patch', fields: { archived } }]);
+    const row = this.row('trainee', id);
+    this.edit([{ entity: 'trainee', id, action: 'patch', fields: { archived } }], `${archived ? 'Archive' : 'Unarchive'} ${String(row.fields.name)}`);
   }
 
   // Exercises
@@ -245,16 +324,48 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return this.need().queries.exercises();
   }
 
+  async getExerciseLibrary(): Promise<LibraryExercise[]> {
+    return this.need().queries.library();
+  }
+
+  private sameName(name: string, except?: string): Exercise | undefined {
+    const key = name.trim().toLowerCase();
+    return this.need().queries.exercises().find((e) => e.id !== except && e.name.toLowerCase() === key);
+  }
+
   async createExercise(input: { name: string; category?: string | null; videoUrl?: string | null }): Promise<Exercise> {
     const name = input.name.trim();
-    const existing = this.need().queries.exercises().find((e) => e.name.toLowerCase() === name.toLowerCase());
+    const existing = this.sameName(name);
     if (existing) return existing;
     const id = newId();
     const fields: Fields = { coachId: this.need().session.userId, name };
-    if (input.category) fields.category = input.category;
-    if (input.videoUrl) fields.videoUrl = input.videoUrl;
-    this.edit([{ entity: 'exercise', id, action: 'put', fields }]);
+    if (input.category) fields.category = input.category.trim();
+    if (input.videoUrl) fields.videoUrl = input.videoUrl.trim();
+    this.edit([{ entity: 'exercise', id, action: 'put', fields }], `Add exercise ${name}`);
     return toExercise(this.row('exercise', id));
+  }
+
+  async updateExercise(id: string, patch: { name?: string; category?: string | null; videoUrl?: string | null; notes?: string | null }): Promise<void> {
+    const row = this.row('exercise', id);
+    const fields: Fields = {};
+    for (const [key, value] of Object.entries(patch)) if (value !== undefined) fields[key] = typeof value === 'string' ? value.trim() || null : value;
+    if (typeof fields.name === 'string') {
+      const clash = this.sameName(fields.name, id);
+      if (clash) throw new HostError(`there is already an exercise named ${clash.name}: merge the two instead`);
+    } else if ('name' in fields) throw new HostError('an exercise needs a name');
+    this.edit([{ entity: 'exercise', id, action: 'patch', fields }], `Edit exercise ${String(row.fields.name)}`);
+  }
+
+  async mergeExercises(keepId: string, mergeIds: string[]): Promise<void> {
+    const { store } = this.need();
+    const keep = this.row('exercise', keepId);
+    const merged = [...new Set(mergeIds)].filter((id) => id !== keepId).map((id) => this.row('exercise', id));
+    if (merged.length === 0) throw new HostError('choose at least one other exercise to merge into this one');
+    const ids = new Set(merged.map((r) => r.id));
+    const repoint = (entity: 'prescription' | 'max') =>
+      store.list(entity, (f) => ids.has(String(f.exerciseId))).map((r): Edit => ({ entity, id: r.id, action: 'patch', fields: { exerciseId: keepId } }));
+    const edits: Edit[] = [...repoint('prescription'), ...repoint('max'), ...merged.map((r): Edit => ({ entity: 'exercise', id: r.id, action: 'patch', fields: { mergedInto: keepId } }))];
+    this.edit(edits, `Merge ${merged.map((r) => String(r.fields.name)).join(', ')} into ${String(keep.fields.name)}`);
   }
 
   // Programs
@@ -268,104 +379,138 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   }
 
   async createProgram(input: { name: string; weeks: number; traineeId: string | null; startDate?: string | null }): Promise<string> {
+    if (input.traineeId) this.row('trainee', input.traineeId);
     const id = newId();
     const fields: Fields = { coachId: this.need().session.userId, traineeId: input.traineeId, name: input.name.trim(), weeks: input.weeks };
     if (input.startDate) fields.startDate = input.startDate;
-    this.edit([{ entity: 'program', id, action: 'put', fields }]);
+    this.edit([{ entity: 'program', id, action: 'put', fields }], `Create program ${fields.name}`);
     return id;
   }
 
-  async updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }): Promise<void> {
-    this.row('program', id);
-    this.edit([{ entity: 'program', id, action: 'patch', fields: { ...patch } }]);
+  async updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }, options: { removeLaterWeeks?: boolean } = {}): Promise<void> {
+    const { store } = this.need();
+    const program = this.row('program', id);
+    const edits: Edit[] = [];
+    if (patch.weeks !== undefined) {
+      const later = store.children('workout', id).filter((w) => Number(w.fields.week) > patch.weeks!);
+      if (later.length && !options.removeLaterWeeks) {
+        const weeks = [...new Set(later.map((w) => Number(w.fields.week)))].sort((a, b) => a - b);
+        throw new HostError(`week${weeks.length === 1 ? '' : 's'} ${weeks.join(', ')} still hold${weeks.length === 1 ? 's' : ''} ${later.length} workout${later.length === 1 ? '' : 's'}: confirm to remove them, or keep ${program.fields.weeks} weeks`);
+      }
+      for (const w of later) edits.push(...deleteWorkoutEdits(store, w.id));
+    }
+    const fields: Fields = { ...patch };
+    if (typeof fields.name === 'string') fields.name = fields.name.trim();
+    edits.push({ entity: 'program', id, action: 'patch', fields });
+    const what = Object.keys(patch).join(', ');
+    this.edit(edits, edits.length > 1 ? `Cut ${String(program.fields.name)} to ${patch.weeks} weeks` : `Change ${what} of ${String(program.fields.name)}`);
   }
 
   async deleteProgram(id: string): Promise<void> {
     const { store } = this.need();
-    this.row('program', id);
-    this.edit([...store.children('workout', id).flatMap((w) => deleteWorkoutEdits(store, w.id)), { entity: 'program', id, action: 'delete' }]);
+    const program = this.row('program', id);
+    this.edit([...store.children('workout', id).flatMap((w) => deleteWorkoutEdits(store, w.id)), { entity: 'program', id, action: 'delete' }], `Delete program ${String(program.fields.name)}`);
   }
 
   async assignProgram(programId: string, traineeId: string, startDate: string): Promise<string> {
     const program = this.row('program', programId);
     const trainee = this.row('trainee', traineeId);
     const copy = copyProgramEdits(this.need().store, program, { traineeId, startDate, name: `${String(program.fields.name).replace(/^Template: /, '')} · ${String(trainee.fields.name).split(' ')[0]}` });
-    this.edit(copy.edits);
+    this.edit(copy.edits, `Assign ${String(program.fields.name)} to ${String(trainee.fields.name)}`);
     return copy.programId;
   }
 
   async saveAsTemplate(programId: string, name: string): Promise<string> {
     const copy = copyProgramEdits(this.need().store, this.row('program', programId), { traineeId: null, startDate: null, name: name.trim() });
-    this.edit(copy.edits);
+    this.edit(copy.edits, `Save template ${name.trim()}`);
     return copy.programId;
   }
 
   // Workouts
 
+  private weekInProgram(programId: string, week: number): void {
+    const weeks = Number(this.row('program', programId).fields.weeks);
+    if (week > weeks) throw new HostError(`week ${week} is past the end of this ${weeks}-week program`);
+  }
+
   async addWorkout(programId: string, week: number, day: number, title: string): Promise<string> {
-    this.row('program', programId);
+    this.weekInProgram(programId, week);
     const id = newId();
-    const siblings = this.need().store.children('workout', programId).filter((w) => w.fields.week === week && w.fields.day === day);
-    this.edit([{ entity: 'workout', id, action: 'put', fields: { programId, week, day, title: title.trim(), position: siblings.length } }]);
+    const siblings = workoutsOn(this.need().store, programId, week, day);
+    const position = siblings.length ? Math.max(...siblings.map((w) => Number(w.fields.position ?? 0))) + 1 : 0;
+    this.edit([{ entity: 'workout', id, action: 'put', fields: { programId, week, day, title: title.trim(), position } }], `Add workout ${slotName(week, day)}`);
     return id;
   }
 
   async updateWorkout(id: string, patch: { title?: string; notes?: string | null }): Promise<void> {
     this.row('workout', id);
-    this.edit([{ entity: 'workout', id, action: 'patch', fields: { ...patch } }]);
+    const fields: Fields = { ...patch };
+    if (typeof fields.title === 'string') fields.title = fields.title.trim();
+    this.edit([{ entity: 'workout', id, action: 'patch', fields }], `Change ${Object.keys(patch).join(', ')} of ${this.describe('workout', id)}`);
   }
 
   async deleteWorkout(id: string): Promise<void> {
-    this.row('workout', id);
-    this.edit(deleteWorkoutEdits(this.need().store, id));
+    const label = `Delete workout ${this.describe('workout', this.row('workout', id).id)}`;
+    this.edit(deleteWorkoutEdits(this.need().store, id), label);
   }
 
-  /** Copies a day's workout to another week and day: into the workout already there, or a new one. */
-  async copyDay(workoutId: string, toWeek: number, toDay: number): Promise<string> {
-    const { store } = this.need();
+  /** Copies a day's workout to another week and day, replacing the workouts there or beside them. */
+  async copyDay(workoutId: string, toWeek: number, toDay: number, mode: CopyMode): Promise<string> {
     const workout = this.row('workout', workoutId);
-    const programId = String(workout.fields.programId);
-    const target = store.children('workout', programId).find((w) => w.fields.week === toWeek && w.fields.day === toDay && w.id !== workoutId);
-    const start = target ? Math.max(0, ...store.children('prescription', target.id).map((p) => Number(p.fields.position))) : 0;
-    const edits = copyWorkoutEdits(store, workout, { programId, week: toWeek, day: toDay, workoutId: target?.id, startPosition: start });
-    this.edit(edits);
-    return target?.id ?? edits[0]!.id;
+    this.weekInProgram(String(workout.fields.programId), toWeek);
+    const copy = copyDayEdits(this.need().store, workout, toWeek, toDay, mode);
+    this.edit(copy.edits, `Copy ${this.describe('workout', workoutId)} to ${slotName(toWeek, toDay)}`);
+    return copy.workoutId;
   }
 
-  async copyWeek(programId: string, fromWeek: number, toWeeks: number[]): Promise<void> {
-    const { store } = this.need();
-    this.row('program', programId);
-    const days = store.children('workout', programId).filter((w) => w.fields.week === fromWeek);
-    if (days.length === 0) throw new HostError(`week ${fromWeek} has no workouts to copy`);
-    const edits: Edit[] = [];
-    for (const week of toWeeks.filter((w) => w !== fromWeek)) {
-      for (const w of days) edits.push(...copyWorkoutEdits(store, w, { programId, week, day: Number(w.fields.day) }));
-    }
-    this.edit(edits);
+  async copyWeek(programId: string, fromWeek: number, toWeeks: number[], options: { mode: CopyMode; progression?: Progression | null }): Promise<void> {
+    for (const w of toWeeks) this.weekInProgram(programId, w);
+    const edits = this.planned(() => copyWeekEdits(this.need().store, programId, fromWeek, toWeeks, options.mode, options.progression));
+    const targets = toWeeks.filter((w) => w !== fromWeek);
+    this.edit(edits, `Copy week ${fromWeek} to week${targets.length === 1 ? '' : 's'} ${targets.join(', ')}`);
+  }
+
+  async progressRows(workoutId: string, rxIds: string[], toWeeks: number[], progression: Progression): Promise<{ changed: number; missing: string[] }> {
+    const workout = this.row('workout', workoutId);
+    for (const w of toWeeks) this.weekInProgram(String(workout.fields.programId), w);
+    const plan = this.planned(() => progressRowsEdits(this.need().store, workout, rxIds, toWeeks, progression));
+    this.edit(plan.edits, `Progress ${plural(rxIds.length, 'row')} of ${this.describe('workout', workoutId)}`);
+    return { changed: plan.edits.length, missing: plan.missing };
   }
 
   // Prescriptions
 
+  /** A load is never stored without its unit: it would mean something else to every reader. */
+  private checkLoadUnit(fields: Fields): void {
+    if (typeof fields.load === 'number' && !fields.loadUnit) throw new HostError('a load needs its unit (kg, lb or %1RM)');
+  }
+
   async addPrescription(workoutId: string, input: PrescriptionInput, afterId?: string | null): Promise<string> {
     const { store } = this.need();
     this.row('workout', workoutId);
+    this.row('exercise', input.exerciseId);
     const id = newId();
     const position = positionAfter(store.children('prescription', workoutId), afterId);
-    this.edit([{ entity: 'prescription', id, action: 'put', fields: prescriptionFields(workoutId, position, input) }]);
+    const fields = prescriptionFields(workoutId, position, input);
+    this.checkLoadUnit(fields);
+    this.edit([{ entity: 'prescription', id, action: 'put', fields }], `Add ${this.describe('prescription', id, fields)}`);
     return id;
   }
 
   async updatePrescription(id: string, patch: PrescriptionPatch): Promise<void> {
-    this.row('prescription', id);
+    const row = this.row('prescription', id);
     const fields: Fields = {};
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v === '' ? null : v;
     if (Object.keys(fields).length === 0) return;
-    this.edit([{ entity: 'prescription', id, action: 'patch', fields }]);
+    if (typeof fields.exerciseId === 'string') this.row('exercise', fields.exerciseId);
+    this.checkLoadUnit({ ...row.fields, ...fields });
+    const label = `Change ${Object.keys(fields).join(', ')} of ${this.describe('prescription', id)}`;
+    this.edit([{ entity: 'prescription', id, action: 'patch', fields }], label);
   }
 
   async deletePrescription(id: string): Promise<void> {
     this.row('prescription', id);
-    this.edit([{ entity: 'prescription', id, action: 'delete' }]);
+    this.edit([{ entity: 'prescription', id, action: 'delete' }], `Delete ${this.describe('prescription', id)}`);
   }
 
   async movePrescription(id: string, direction: -1 | 1): Promise<void> {
@@ -375,16 +520,47 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     const i = siblings.findIndex((r) => r.id === id);
     const other = siblings[i + direction];
     if (!other) return;
-    this.edit([
-      { entity: 'prescription', id, action: 'patch', fields: { position: other.fields.position } },
-      { entity: 'prescription', id: other.id, action: 'patch', fields: { position: row.fields.position } },
-    ]);
+    this.edit(
+      [
+        { entity: 'prescription', id, action: 'patch', fields: { position: other.fields.position } },
+        { entity: 'prescription', id: other.id, action: 'patch', fields: { position: row.fields.position } },
+      ],
+      `Move ${this.describe('prescription', id)} ${direction < 0 ? 'up' : 'down'}`,
+    );
   }
 
-  // Activity and settings
+  // Activity, maxes and settings
 
   async getTraineeActivity(traineeId: string) {
-    return this.need().queries.activity(traineeId);
+    const { queries, session } = this.need();
+    return queries.activity(traineeId, queries.settings(session.userId).weekStartsOn);
+  }
+
+  async getMaxes(traineeId: string): Promise<TraineeMaxes> {
+    this.row('trainee', traineeId);
+    return maxesOf(this.need().store, traineeId);
+  }
+
+  async saveMax(input: MaxInput): Promise<string> {
+    const trainee = this.row('trainee', input.traineeId);
+    const exercise = this.row('exercise', input.exerciseId);
+    const fields: Fields = { traineeId: input.traineeId, exerciseId: input.exerciseId, kind: input.kind, value: input.value, unit: input.unit, date: input.date, source: input.source ?? 'entered' };
+    if (input.notes) fields.notes = input.notes.trim();
+    const what = `${input.kind === 'tm' ? 'training max' : '1RM'} of ${String(exercise.fields.name)} for ${String(trainee.fields.name)}`;
+    if (input.id) {
+      this.row('max', input.id);
+      this.edit([{ entity: 'max', id: input.id, action: 'put', fields }], `Change ${what}`);
+      return input.id;
+    }
+    const id = newId();
+    this.edit([{ entity: 'max', id, action: 'put', fields }], `Set ${what}`);
+    return id;
+  }
+
+  async deleteMax(id: string): Promise<void> {
+    const row = this.row('max', id);
+    const exercise = this.need().store.getRow('exercise', String(row.fields.exerciseId))?.fields.name ?? 'an exercise';
+    this.edit([{ entity: 'max', id, action: 'delete' }], `Delete the max of ${String(exercise)}`);
   }
 
   async getSettings(): Promise<Settings> {
@@ -396,8 +572,11 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     const fields: Fields = {};
     if (patch.units) fields.units = patch.units;
     if (patch.weekStartsOn !== undefined) fields.weekStartsOn = patch.weekStartsOn;
-    if (patch.displayName !== undefined && patch.displayName !== null) fields.displayName = patch.displayName;
+    if (patch.plateIncrement !== undefined) fields.plateIncrement = patch.plateIncrement;
+    // The protocol's displayName is text: clearing it stores the empty text.
+    if (patch.displayName !== undefined) fields.displayName = patch.displayName?.trim() ?? '';
+    if (Object.keys(fields).length === 0) return;
     const exists = !!store.getRow('settings', session.userId);
-    this.edit([{ entity: 'settings', id: session.userId, action: exists ? 'patch' : 'put', fields }]);
+    this.edit([{ entity: 'settings', id: session.userId, action: exists ? 'patch' : 'put', fields }], `Change ${Object.keys(fields).join(', ')} in Settings`);
   }
 }

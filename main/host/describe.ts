@@ -2,20 +2,33 @@ import type { Op } from '../../protocol/index.ts';
 import type { JournalEntry, LocalStore } from '../sync/local-store.ts';
 import { DAY_NAMES } from './queries.ts';
 
-const LABEL: Record<string, string> = {
+/** What each entity is called in the coach's words. */
+export const LABELS: Record<Op['entity'], string> = {
   trainee: 'client',
   exercise: 'exercise',
   program: 'program',
   workout: 'workout',
   prescription: 'prescription',
+  max: 'training max',
   session: 'session',
   set_log: 'logged set',
   settings: 'settings',
 };
+const LABEL: Record<string, string> = LABELS;
+
+/** "1 row" / "3 rows". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "Week 1 · Mon". */
+export function slotName(week: unknown, day: unknown): string {
+  return `Week ${String(week ?? '?')} · ${DAY_NAMES[Number(day) - 1] ?? '?'}`;
+}
 
 function field(store: LocalStore, entity: Op['entity'], id: unknown, name: string): string | undefined {
   if (typeof id !== 'string') return undefined;
-  const value = store.getRow(entity, id)?.fields[name];
+  const value = (store.getRow(entity, id) ?? store.getReplicaRow(entity, id))?.fields[name];
   return value === undefined || value === null ? undefined : String(value);
 }
 
@@ -27,18 +40,27 @@ function dayName(date: string | undefined): string | undefined {
 
 /** "Back squat in Week 1 · Mon", "Ben Okafor", "Ben's session on Tue": what a row is, in words. */
 export function describeRow(store: LocalStore, entity: Op['entity'], id: string, fields: Record<string, unknown> = {}): string {
-  const get = (name: string) => fields[name] ?? store.getRow(entity, id)?.fields[name];
+  // A row being deleted is gone from the view: its last known fields still say what it was.
+  const known = () => store.getRow(entity, id)?.fields ?? store.getReplicaRow(entity, id)?.fields;
+  const get = (name: string) => fields[name] ?? known()?.[name];
   switch (entity) {
     case 'trainee':
     case 'exercise':
     case 'program':
       return String(get('name') ?? LABEL[entity]);
-    case 'workout':
-      return `Week ${get('week') ?? '?'} · ${DAY_NAMES[Number(get('day')) - 1] ?? '?'}`;
+    case 'workout': {
+      const title = get('title');
+      return `${slotName(get('week'), get('day'))}${typeof title === 'string' && title.trim() ? ` — ${title.trim()}` : ''}`;
+    }
     case 'prescription': {
       const exercise = field(store, 'exercise', get('exerciseId'), 'name') ?? 'a prescription';
       const workoutId = get('workoutId');
       return typeof workoutId === 'string' ? `${exercise} in ${describeRow(store, 'workout', workoutId)}` : exercise;
+    }
+    case 'max': {
+      const exercise = field(store, 'exercise', get('exerciseId'), 'name') ?? 'an exercise';
+      const trainee = field(store, 'trainee', get('traineeId'), 'name')?.split(' ')[0];
+      return `${get('kind') === 'tm' ? 'training max' : '1RM'} of ${exercise}${trainee ? ` for ${trainee}` : ''}`;
     }
     case 'session': {
       const trainee = field(store, 'trainee', get('traineeId'), 'name')?.split(' ')[0] ?? 'the client';

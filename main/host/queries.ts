@@ -1,6 +1,8 @@
-import type { Fields } from '../../protocol/index.ts';
+import { DEFAULT_PLATE_INCREMENT } from '../../domain/units.ts';
+import type { Fields, SchemePart } from '../../protocol/index.ts';
 import type {
   Exercise,
+  LibraryExercise,
   LoggedSession,
   Prescription,
   ProgramDetail,
@@ -10,8 +12,10 @@ import type {
   Settings,
   Trainee,
   TraineeActivity,
+  TrainingMax,
   Workout,
 } from '../../preload/api.ts';
+import { currentMaxes } from './maxes.ts';
 import { DAY_NAMES, addDays, plannedDate } from '../../protocol/calendar.ts';
 import type { LocalStore, ViewRow } from '../sync/local-store.ts';
 
@@ -37,10 +41,20 @@ export class CoachQueries {
     return new Map(this.store.list('exercise').map((r) => [r.id, String(r.fields.name)]));
   }
 
+  /** The library as the builder offers it: exercises merged into others are left out. */
   exercises(): Exercise[] {
     return this.store
-      .list('exercise')
+      .list('exercise', (f) => !f.mergedInto)
       .map(toExercise)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  library(): LibraryExercise[] {
+    const uses = new Map<string, number>();
+    for (const p of this.store.list('prescription')) uses.set(String(p.fields.exerciseId), (uses.get(String(p.fields.exerciseId)) ?? 0) + 1);
+    return this.store
+      .list('exercise', (f) => !f.mergedInto)
+      .map((r) => ({ ...toExercise(r), notes: str(r.fields.notes), uses: uses.get(r.id) ?? 0, pending: r.pending }))
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -73,11 +87,12 @@ export class CoachQueries {
       .sort((a, b) => Number(a.isTemplate) - Number(b.isTemplate) || a.name.localeCompare(b.name));
   }
 
-  private prescriptions(workoutId: string, names: Map<string, string>): Prescription[] {
+  private prescriptions(workoutId: string, names: Map<string, string>, maxes: Map<string, TrainingMax>): Prescription[] {
     return this.store
       .children('prescription', workoutId)
       .map((r) => {
         const f = r.fields;
+        const max = f.loadUnit === '%1rm' ? maxes.get(String(f.exerciseId)) : undefined;
         return {
           id: r.id,
           workoutId,
@@ -87,19 +102,22 @@ export class CoachQueries {
           group: str(f.group),
           sets: Number(f.sets),
           reps: String(f.reps),
+          kind: (str(f.kind) as Prescription['kind']) ?? 'reps',
           load: num(f.load),
           loadUnit: (str(f.loadUnit) as Prescription['loadUnit']) ?? null,
           rpe: num(f.rpe),
           restSec: num(f.restSec),
           tempo: str(f.tempo),
           notes: str(f.notes),
+          scheme: Array.isArray(f.scheme) ? (f.scheme as SchemePart[]) : null,
+          percentOf: max ? { kind: max.kind, value: max.value, unit: max.unit, date: max.date } : null,
           pending: r.pending,
         };
       })
       .sort((a, b) => a.position - b.position || a.id.localeCompare(b.id));
   }
 
-  workouts(programId: string, names = this.exerciseNames()): Workout[] {
+  workouts(programId: string, names = this.exerciseNames(), maxes = this.maxesFor(programId)): Workout[] {
     return this.store
       .children('workout', programId)
       .map((r) => ({
@@ -108,12 +126,18 @@ export class CoachQueries {
         day: Number(r.fields.day),
         title: String(r.fields.title ?? ''),
         notes: str(r.fields.notes),
-        prescriptions: this.prescriptions(r.id, names),
+        prescriptions: this.prescriptions(r.id, names, maxes),
         pending: r.pending,
         position: num(r.fields.position) ?? 0,
       }))
       .sort((a, b) => a.week - b.week || a.day - b.day || a.position - b.position)
       .map(({ position: _p, ...w }) => w);
+  }
+
+  /** The current max per exercise of the program's client (none for a template). */
+  private maxesFor(programId: string): Map<string, TrainingMax> {
+    const traineeId = str(this.store.getRow('program', programId)?.fields.traineeId);
+    return traineeId ? currentMaxes(this.store, traineeId) : new Map();
   }
 
   program(id: string): ProgramDetail | null {
@@ -129,7 +153,7 @@ export class CoachQueries {
       .sort((a, b) => String(b.fields.startDate ?? '').localeCompare(String(a.fields.startDate ?? '')) || b.id.localeCompare(a.id))[0];
   }
 
-  roster(includeArchived: boolean, today = new Date().toISOString().slice(0, 10)): RosterEntry[] {
+  roster(includeArchived: boolean, weekStartsOn = 1, today = new Date().toISOString().slice(0, 10)): RosterEntry[] {
     return this.trainees()
       .filter((t) => includeArchived || !t.archived)
       .map((t) => {
@@ -141,8 +165,8 @@ export class CoachQueries {
         return {
           ...t,
           lastSessionDate,
-          compliance7: this.compliance(program, sessions, today, 7),
-          compliance30: this.compliance(program, sessions, today, 30),
+          compliance7: this.compliance(program, sessions, today, 7, weekStartsOn),
+          compliance30: this.compliance(program, sessions, today, 30, weekStartsOn),
           activeProgram: program ? { id: program.id, name: String(program.fields.name) } : null,
           pending: row?.pending ?? false,
         };
@@ -150,12 +174,12 @@ export class CoachQueries {
   }
 
   /** Completed sessions over planned workouts in the last `days` days (TrueCoach's measure). */
-  compliance(program: ViewRow | undefined, sessions: ViewRow[], today: string, days: number): number | null {
+  compliance(program: ViewRow | undefined, sessions: ViewRow[], today: string, days: number, weekStartsOn = 1): number | null {
     const from = addDays(today, -(days - 1));
     const inWindow = (d: string | null) => d !== null && d >= from && d <= today;
     const start = program ? str(program.fields.startDate) : null;
     const planned = program
-      ? this.store.children('workout', program.id).filter((w) => inWindow(plannedDate(start, Number(w.fields.week), Number(w.fields.day)))).length
+      ? this.store.children('workout', program.id).filter((w) => inWindow(plannedDate(start, Number(w.fields.week), Number(w.fields.day), weekStartsOn))).length
       : 0;
     if (planned === 0) return null;
     const completed = sessions.filter((s) => s.fields.status === 'completed' && inWindow(String(s.fields.date))).length;
@@ -186,7 +210,7 @@ export class CoachQueries {
     return { id: r.id, date: String(r.fields.date), status: r.fields.status as LoggedSession['status'], rpe: num(r.fields.rpe), notes: str(r.fields.notes), sets };
   }
 
-  activity(traineeId: string): TraineeActivity | null {
+  activity(traineeId: string, weekStartsOn = 1): TraineeActivity | null {
     const traineeRow = this.store.getRow('trainee', traineeId);
     if (!traineeRow) return null;
     const names = this.exerciseNames();
@@ -206,13 +230,14 @@ export class CoachQueries {
     return {
       trainee: toTrainee(traineeRow),
       program: program ? this.programSummary(program) : null,
-      workouts: workouts.map((w) => ({ workout: w, plannedDate: plannedDate(start, w.week, w.day), sessions: byWorkout.get(w.id) ?? [] })),
+      workouts: workouts.map((w) => ({ workout: w, plannedDate: plannedDate(start, w.week, w.day, weekStartsOn), sessions: byWorkout.get(w.id) ?? [] })),
       otherSessions,
     };
   }
 
   settings(userId: string | null): Settings {
     const f: Fields = (userId && this.store.getRow('settings', userId)?.fields) || {};
-    return { units: f.units === 'lb' ? 'lb' : 'kg', weekStartsOn: num(f.weekStartsOn) ?? 1, displayName: str(f.displayName) };
+    const units = f.units === 'lb' ? 'lb' : 'kg';
+    return { units, weekStartsOn: num(f.weekStartsOn) ?? 1, displayName: str(f.displayName), plateIncrement: num(f.plateIncrement) ?? DEFAULT_PLATE_INCREMENT[units] };
   }
 }

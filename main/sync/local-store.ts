@@ -198,6 +198,7 @@ const PARENT_FIELD: Partial<Record<Entity, string>> = {
   program: 'traineeId',
   workout: 'programId',
   prescription: 'workoutId',
+  max: 'traineeId',
   session: 'traineeId',
   set_log: 'sessionId',
 };
@@ -439,6 +440,17 @@ export class LocalStore {
     if (pending) for (const op of pending) state = applyOp(state, op.action, op.fields);
     if (!state || state.deleted) return undefined;
     return { entity, id, version: stored?.version ?? 0, fields: state.fields, pending: !!pending };
+  }
+
+  /**
+   * A row's fields as last known, even while a pending delete hides it from the view (what the
+   * outbox says an edit deletes). Undefined for a row never seen.
+   */
+  getReplicaRow(entity: Entity, id: string): { fields: Fields } | undefined {
+    const stored = this.stmts.replicaGet.get(entity, id) as { deleted: number; fields: string } | undefined;
+    let state = stored && stored.deleted === 0 ? { deleted: false, fields: JSON.parse(stored.fields) as Fields } : undefined;
+    for (const op of this.overlay.get(rowKey(entity, id)) ?? []) if (op.action !== 'delete') state = applyOp(state, op.action, op.fields);
+    return state && { fields: state.fields };
   }
 
   /** All live rows of an entity as the UI shows them. */

@@ -1,0 +1,105 @@
+import type { Entity, Fields } from '../../protocol/index.ts';
+import type { Edit, LocalStore } from '../sync/local-store.ts';
+
+/** A row as one step found it and left it (null: absent or deleted). */
+interface RowChange {
+  entity: Entity;
+  id: string;
+  before: Fields | null;
+  after: Fields | null;
+}
+
+interface Step {
+  label: string;
+  rows: RowChange[];
+}
+
+const LIMIT = 200;
+
+const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The edits that bring a row from how it is now to `target`: a put to bring it back, a delete
+ * to take it away, a patch of just the fields that differ. Only what this step changed is
+ * touched, so an undo never overwrites another device's change to other fields.
+ */
+function restore(store: LocalStore, change: RowChange, target: Fields | null, from: Fields | null): Edit[] {
+  const current = store.getRow(change.entity, change.id)?.fields ?? null;
+  if (target === null) return current === null ? [] : [{ entity: change.entity, id: change.id, action: 'delete' }];
+  if (current === null) return [{ entity: change.entity, id: change.id, action: 'put', fields: { ...target } }];
+  const fields: Fields = {};
+  const keys = new Set([...Object.keys(target), ...Object.keys(from ?? {})]);
+  for (const key of keys) {
+    if (from && same(from[key], target[key])) continue; // this step did not change it
+    if (!same(current[key], target[key])) fields[key] = target[key] ?? null;
+  }
+  return Object.keys(fields).length ? [{ entity: change.entity, id: change.id, action: 'patch', fields }] : [];
+}
+
+/**
+ * Undo and redo of the coach's edits. A step remembers each row it touched as it was before and
+ * after; undoing it writes new edits that put those rows back (so an undo goes through the
+ * outbox, syncs and resolves like any other edit), and redoing writes the after-states again.
+ */
+export class UndoHistory {
+  private done: Step[] = [];
+  private undone: Step[] = [];
+
+  constructor(private readonly store: () => LocalStore) {}
+
+  /** The rows `edits` will touch, as they are now: call before queuing them, then `record`. */
+  snapshot(edits: Edit[]): RowChange[] {
+    const seen = new Set<string>();
+    const rows: RowChange[] = [];
+    for (const e of edits) {
+      const k = `${e.entity}/${e.id}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      rows.push({ entity: e.entity, id: e.id, before: this.store().getRow(e.entity, e.id)?.fields ?? null, after: null });
+    }
+    return rows;
+  }
+
+  record(label: string, rows: RowChange[]): void {
+    for (const r of rows) r.after = this.store().getRow(r.entity, r.id)?.fields ?? null;
+    const changed = rows.filter((r) => !same(r.before, r.after));
+    if (changed.length === 0) return;
+    this.done.push({ label, rows: changed });
+    if (this.done.length > LIMIT) this.done.shift();
+    this.undone = [];
+  }
+
+  /** The edits that undo the last step, and its label; the caller queues them, then `commitUndo`. */
+  planUndo(): { label: string; edits: Edit[] } | null {
+    const step = this.done.at(-1);
+    if (!step) return null;
+    // Children were created after their parents and deleted before them: go back in reverse.
+    const edits = [...step.rows].reverse().flatMap((r) => restore(this.store(), r, r.before, r.after));
+    return { label: step.label, edits };
+  }
+
+  commitUndo(): void {
+    const step = this.done.pop();
+    if (step) this.undone.push(step);
+  }
+
+  planRedo(): { label: string; edits: Edit[] } | null {
+    const step = this.undone.at(-1);
+    if (!step) return null;
+    return { label: step.label, edits: step.rows.flatMap((r) => restore(this.store(), r, r.after, r.before)) };
+  }
+
+  commitRedo(): void {
+    const step = this.undone.pop();
+    if (step) this.done.push(step);
+  }
+
+  state(): { undo: string | null; redo: string | null } {
+    return { undo: this.done.at(-1)?.label ?? null, redo: this.undone.at(-1)?.label ?? null };
+  }
+
+  clear(): void {
+    this.done = [];
+    this.undone = [];
+  }
+}
