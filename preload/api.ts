@@ -1,9 +1,14 @@
 // The one API between the coach's UI and the host services. The Electron preload exposes it as
 // `window.coachdesk` over IPC; the web shell bridges the same methods over a local WebSocket.
-// Types only: every side imports this file and nothing else of the others.
+// Types, and the list of methods: every side imports this file (the parameters' schemas are in
+// api-params.ts) and nothing else of the others.
+import type { Progression } from '../domain/progression.ts';
+import type { SchemePart } from '../protocol/entities.ts';
 
+export type { Progression, SchemePart };
 export type Units = 'kg' | 'lb';
 export type LoadUnit = 'kg' | 'lb' | '%1rm';
+export type PrescriptionKind = 'reps' | 'time' | 'distance';
 export type SessionStatus = 'planned' | 'in_progress' | 'completed' | 'skipped';
 export type Connection = 'offline' | 'connecting' | 'syncing' | 'synced';
 
@@ -78,6 +83,60 @@ export interface Exercise {
   videoUrl: string | null;
 }
 
+/** An exercise as the library lists it. */
+export interface LibraryExercise extends Exercise {
+  notes: string | null;
+  /** Prescriptions (in every program and template) that use it. */
+  uses: number;
+  pending: boolean;
+}
+
+export type MaxKind = '1rm' | 'tm';
+
+export interface TrainingMax {
+  id: string;
+  traineeId: string;
+  exerciseId: string;
+  exerciseName: string;
+  kind: MaxKind;
+  value: number;
+  unit: Units;
+  date: string;
+  source: 'entered' | 'estimated';
+  notes: string | null;
+  pending: boolean;
+}
+
+/** The best set a trainee logged of an exercise, as an estimated 1RM (Epley). */
+export interface MaxEstimate {
+  exerciseId: string;
+  exerciseName: string;
+  e1rm: number;
+  unit: Units;
+  date: string;
+  reps: number;
+  load: number;
+}
+
+export interface TraineeMaxes {
+  traineeId: string;
+  /** Newest first. The first of an exercise is its current max. */
+  maxes: TrainingMax[];
+  estimates: MaxEstimate[];
+}
+
+export interface MaxInput {
+  id?: string;
+  traineeId: string;
+  exerciseId: string;
+  kind: MaxKind;
+  value: number;
+  unit: Units;
+  date: string;
+  source?: 'entered' | 'estimated';
+  notes?: string | null;
+}
+
 export interface Prescription {
   id: string;
   workoutId: string;
@@ -87,12 +146,16 @@ export interface Prescription {
   group: string | null;
   sets: number;
   reps: string;
+  kind: PrescriptionKind;
   load: number | null;
   loadUnit: LoadUnit | null;
   rpe: number | null;
   restSec: number | null;
   tempo: string | null;
   notes: string | null;
+  scheme: SchemePart[] | null;
+  /** For a %1RM load: the client's current max of this exercise it is taken of. */
+  percentOf: { kind: MaxKind; value: number; unit: Units; date: string } | null;
   pending: boolean;
 }
 
@@ -163,14 +226,19 @@ export interface TraineeActivity {
 
 export interface Settings {
   units: Units;
+  /** 0 = Sunday … 6 = Saturday. */
   weekStartsOn: number;
   displayName: string | null;
+  /** What computed loads are rounded to, in `units`. */
+  plateIncrement: number;
 }
 
 export interface PrescriptionInput {
   exerciseId: string;
   sets: number;
   reps: string;
+  kind?: PrescriptionKind | null;
+  scheme?: SchemePart[] | null;
   load?: number | null;
   loadUnit?: LoadUnit | null;
   rpe?: number | null;
@@ -182,8 +250,24 @@ export interface PrescriptionInput {
 
 export type PrescriptionPatch = Partial<PrescriptionInput>;
 
-/** What changed, so a UI refreshes only what it shows. */
-export type ChangeEvent = { kind: 'sync'; status: SyncStatus } | { kind: 'data'; entities: string[] };
+/** What Ctrl+Z and Ctrl+Shift+Z would do now, in words (null: nothing). */
+export interface UndoState {
+  undo: string | null;
+  redo: string | null;
+}
+
+/** What copying onto days that already have workouts does to them. */
+export type CopyMode = 'replace' | 'add';
+
+/**
+ * What changed, so a UI refreshes only what it shows. `host` is the bridge's own: false when
+ * the page lost its host (the web shell stopped), true when it is back.
+ */
+export type ChangeEvent =
+  | { kind: 'sync'; status: SyncStatus }
+  | { kind: 'data'; entities: string[] }
+  | { kind: 'undo'; state: UndoState }
+  | { kind: 'host'; connected: boolean; message?: string };
 
 /** Every operation the UI can ask for. Commands return once the edit is durably queued. */
 export interface CoachDeskApi {
@@ -192,20 +276,33 @@ export interface CoachDeskApi {
   signOut(): Promise<void>;
 
   getSyncStatus(): Promise<SyncStatus>;
+  /** Connects now instead of waiting for the next retry. */
+  syncNow(): Promise<void>;
   retryEdit(key: string): Promise<void>;
   discardEdit(key: string): Promise<void>;
+
+  /** Undoes the last edit made here (as new edits that sync like any other); null when there is none. */
+  undo(): Promise<string | null>;
+  redo(): Promise<string | null>;
+  getUndoState(): Promise<UndoState>;
 
   getRoster(includeArchived: boolean): Promise<RosterEntry[]>;
   saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<string>;
   setTraineeArchived(id: string, archived: boolean): Promise<void>;
 
+  /** The library, merged exercises left out. */
   getExercises(): Promise<Exercise[]>;
+  getExerciseLibrary(): Promise<LibraryExercise[]>;
   createExercise(input: { name: string; category?: string | null; videoUrl?: string | null }): Promise<Exercise>;
+  updateExercise(id: string, patch: { name?: string; category?: string | null; videoUrl?: string | null; notes?: string | null }): Promise<void>;
+  /** Re-points every prescription and max of `mergeIds` to `keepId` and retires them, as one undoable step. */
+  mergeExercises(keepId: string, mergeIds: string[]): Promise<void>;
 
   getPrograms(): Promise<ProgramSummary[]>;
   getProgram(id: string): Promise<ProgramDetail | null>;
   createProgram(input: { name: string; weeks: number; traineeId: string | null; startDate?: string | null }): Promise<string>;
-  updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }): Promise<void>;
+  /** Fewer weeks than hold workouts is refused unless `removeLaterWeeks`, which deletes them in the same step. */
+  updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }, options?: { removeLaterWeeks?: boolean }): Promise<void>;
   deleteProgram(id: string): Promise<void>;
   /** Copies a program (a template, usually) to a trainee with a start date; returns the new program's id. */
   assignProgram(programId: string, traineeId: string, startDate: string): Promise<string>;
@@ -214,8 +311,14 @@ export interface CoachDeskApi {
   addWorkout(programId: string, week: number, day: number, title: string): Promise<string>;
   updateWorkout(id: string, patch: { title?: string; notes?: string | null }): Promise<void>;
   deleteWorkout(id: string): Promise<void>;
-  copyDay(workoutId: string, toWeek: number, toDay: number): Promise<string>;
-  copyWeek(programId: string, fromWeek: number, toWeeks: number[]): Promise<void>;
+  /** Copies a workout to a day: replacing the workouts there, or added beside them. Returns the copy's id. */
+  copyDay(workoutId: string, toWeek: number, toDay: number, mode: CopyMode): Promise<string>;
+  copyWeek(programId: string, fromWeek: number, toWeeks: number[], options: { mode: CopyMode; progression?: Progression | null }): Promise<void>;
+  /**
+   * Applies a progression from these rows of a workout to the same exercises on the same day of
+   * other weeks. Returns what it changed and what it could not find.
+   */
+  progressRows(workoutId: string, rxIds: string[], toWeeks: number[], progression: Progression): Promise<{ changed: number; missing: string[] }>;
 
   addPrescription(workoutId: string, input: PrescriptionInput, afterId?: string | null): Promise<string>;
   updatePrescription(id: string, patch: PrescriptionPatch): Promise<void>;
@@ -223,6 +326,10 @@ export interface CoachDeskApi {
   movePrescription(id: string, direction: -1 | 1): Promise<void>;
 
   getTraineeActivity(traineeId: string): Promise<TraineeActivity | null>;
+
+  getMaxes(traineeId: string): Promise<TraineeMaxes>;
+  saveMax(input: MaxInput): Promise<string>;
+  deleteMax(id: string): Promise<void>;
 
   getSettings(): Promise<Settings>;
   updateSettings(patch: Partial<Settings>): Promise<void>;
@@ -239,13 +346,20 @@ export const API_METHODS: readonly ApiMethod[] = [
   'signIn',
   'signOut',
   'getSyncStatus',
+  'syncNow',
   'retryEdit',
   'discardEdit',
+  'undo',
+  'redo',
+  'getUndoState',
   'getRoster',
   'saveTrainee',
   'setTraineeArchived',
   'getExercises',
+  'getExerciseLibrary',
   'createExercise',
+  'updateExercise',
+  'mergeExercises',
   'getPrograms',
   'getProgram',
   'createProgram',
@@ -258,16 +372,33 @@ export const API_METHODS: readonly ApiMethod[] = [
   'deleteWorkout',
   'copyDay',
   'copyWeek',
+  'progressRows',
   'addPrescription',
   'updatePrescription',
   'deletePrescription',
   'movePrescription',
   'getTraineeActivity',
+  'getMaxes',
+  'saveMax',
+  'deleteMax',
   'getSettings',
   'updateSettings',
 ];
 
-/** Errors cross the bridge as this shape; the message is meant for the coach. */
+/**
+ * Errors cross the bridge as this shape; the message is meant for the coach. `invalid`: a
+ * parameter the schemas refuse (`field` names it); `refused`: the host would not do it (a row
+ * gone, a rule); `too_large`: a request over the bridge's limit; `host_lost`: the page lost its
+ * host; `internal`: a fault of ours, logged on the host side.
+ */
 export interface ApiError {
   message: string;
+  code: 'invalid' | 'refused' | 'too_large' | 'host_lost' | 'internal';
+  field?: string;
 }
+
+/** How a call's answer crosses IPC and the web shell's socket. */
+export type ApiReply = { ok: true; value: unknown } | { ok: false; error: ApiError };
+
+/** The largest request the bridges carry (the biggest legitimate one is a few notes of 10,000 characters). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;

@@ -10,13 +10,21 @@ function serverArgs(args: string[]): string[] {
   return ['--import', 'tsx', SERVER_CLI, ...args];
 }
 
+/** The server could not start; the message is the server's own (e.g. "127.0.0.1:8787 is already in use …"). */
+export class ServerStartError extends Error {}
+
 export interface ServerProcess {
   url: string;
   child: ChildProcess;
   stop(): Promise<void>;
 }
 
-/** Starts `server serve` and resolves with its URL once it prints `listening …`. */
+/**
+ * Starts `server serve` and resolves with its URL once it prints `listening …`. The server's
+ * standard input is a pipe from this process: when this process ends, however it ends, the
+ * server stops (`--stop-with-stdin`), so an embedded server never outlives its app. If it exits
+ * before listening, the error carries the last thing it said (a busy port, say).
+ */
 export function startServerProcess(
   db: string,
   opts: {
@@ -29,21 +37,31 @@ export function startServerProcess(
     onLog?: (line: string) => void;
   } = {},
 ): Promise<ServerProcess> {
-  const args = ['serve', '--db', db, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0), ...(opts.args ?? [])];
+  const args = ['serve', '--db', db, '--host', opts.host ?? '127.0.0.1', '--port', String(opts.port ?? 0), '--stop-with-stdin', ...(opts.args ?? [])];
   const child = spawn(process.execPath, serverArgs(args), {
     cwd: ROOT,
-    stdio: ['ignore', 'pipe', opts.onLog ? 'pipe' : 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
-  if (opts.onLog) createInterface({ input: child.stderr! }).on('line', opts.onLog);
+  const said: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    said.push(line);
+    if (said.length > 5) said.shift();
+    if (opts.onLog) opts.onLog(line);
+    else process.stderr.write(`${line}\n`);
+  });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const onExit = (code: number | null) => reject(new Error(`the sync server exited (${code}) before listening`));
-    child.once('exit', onExit);
+    const onExit = (code: number | null) => {
+      const last = said.filter((l) => l.startsWith('error:')).at(-1) ?? said.at(-1);
+      reject(new ServerStartError(last ? last.replace(/^error: /, '') : `the sync server exited (${code}) before listening`));
+    };
+    // 'close' comes after the last of stderr, so the message above is complete.
+    child.once('close', onExit);
     lines.on('line', (line) => {
       const m = /^listening (\S+)/.exec(line);
       if (!m) return;
-      child.off('exit', onExit);
+      child.off('close', onExit);
       resolve({
         url: m[1]!,
         child,

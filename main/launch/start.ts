@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openDemoWorkspace, type DemoWorkspace } from '../demo/demo-workspace.ts';
+import { ServerStartError } from '../embedded/server-process.ts';
 import { CoachDeskHost } from '../host/coachdesk-host.ts';
 import { fileModeVault } from '../host/saved-session.ts';
 import { WebShell } from '../web-shell/web-shell.ts';
@@ -26,12 +27,31 @@ if (!!values.server !== !!values.token) {
   console.error('error: --server URL and --token T go together');
   process.exit(2);
 }
+for (const flag of ['port', 'server-port'] as const) {
+  const value = values[flag];
+  if (value !== undefined && !/^\d{1,5}$/.test(value)) {
+    console.error(`error: --${flag} must be a port number 0..65535, not "${value}"`);
+    process.exit(2);
+  }
+}
+
+/** Stops with one line for the coach, never a stack trace. The embedded server stops with us. */
+function die(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
 const dataDir = resolve(values.data ?? '.coachdesk-demo');
 let demo: DemoWorkspace | undefined;
 let server = values.server;
 let token = values.token;
 if (!server) {
-  demo = await openDemoWorkspace(resolve(dataDir, 'demo'), { port: Number(values['server-port'] ?? 8787) });
+  const port = Number(values['server-port'] ?? 8787);
+  try {
+    demo = await openDemoWorkspace(resolve(dataDir, 'demo'), { port });
+  } catch (error) {
+    if (error instanceof ServerStartError) die(`the embedded sync server could not start: ${error.message} (or run with --server-port N)`);
+    throw error;
+  }
   server = demo.server.url;
   token = demo.accounts.coach.token;
   console.log(`embedded sync server ${server} with demo data (coach ${demo.accounts.coach.name})`);
@@ -40,6 +60,13 @@ if (!server) {
 const stopDemo = async () => {
   await demo?.server.stop();
 };
+// Whatever ends this process, the embedded server goes with it (its stdin pipe closes too).
+process.on('exit', () => demo?.server.child.kill());
+process.on('uncaughtException', (error) => {
+  console.error(`CoachDesk stopped on an unexpected error: ${error.message}`);
+  console.error(error.stack);
+  process.exit(1);
+});
 
 const electron = values.web ? undefined : findElectronBinary();
 const desktopMain = resolve(ROOT, 'dist/electron/main.cjs');
@@ -57,7 +84,10 @@ if (electron && existsSync(desktopMain)) {
     else console.error(`${signedIn.message}; working offline with the saved session`);
   }
   const shell = new WebShell({ host, rendererDir: resolve(ROOT, 'dist/renderer'), port: values.port ? Number(values.port) : 0, log: (l) => console.error(l) });
-  const url = await shell.listen();
+  const url = await shell.listen().catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'EADDRINUSE') die(`port ${values.port} on 127.0.0.1 is already in use: choose another --port, or leave it out to pick a free one`);
+    throw error;
+  });
   console.log(`CoachDesk is running: open ${url}`);
   const stop = () => void shell.close().then(() => host.close()).then(stopDemo).then(() => process.exit(0));
   process.on('SIGINT', stop);

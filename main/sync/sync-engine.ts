@@ -31,7 +31,13 @@ export interface SyncEngineOptions {
   token: string;
   /** Ops kept in flight (sent, not yet acked) at once. */
   window?: number;
-  backoff?: { baseMs: number; maxMs: number };
+  /**
+   * Reconnect delays: equal jitter, doubling from `baseMs` to `maxMs`. While the server has been
+   * unreachable for less than `quickWindowMs` the ceiling stays at `quickMs`, so a server that
+   * restarts is found again within that; after it, or when the server answers that it is
+   * overloaded, the delays grow to `maxMs`.
+   */
+  backoff?: { baseMs: number; maxMs: number; quickMs?: number; quickWindowMs?: number };
   /** A connection with no frame or ping for this long is presumed dead. */
   idleTimeoutMs?: number;
   journalLimit?: number;
@@ -87,7 +93,7 @@ export function pushFrame(ops: Op[]): { text: string; count: number } {
 export class SyncEngine extends EventEmitter {
   readonly store: LocalStore;
   readonly counters: SyncCounters = { acked: 0, rejected: 0, replays: 0 };
-  private readonly opts: Required<Omit<SyncEngineOptions, 'store'>>;
+  private readonly opts: Required<Omit<SyncEngineOptions, 'store' | 'backoff'>> & { backoff: Required<NonNullable<SyncEngineOptions['backoff']>> };
   private ws: EngineSocket | undefined;
   private connection: Connection = 'offline';
   private error: SyncError | null = null;
@@ -104,6 +110,8 @@ export class SyncEngine extends EventEmitter {
   private inbox: ServerMessage[] = [];
   /** Server "unavailable" answers and local failures since the last ack: the backoff keeps growing through reconnects. */
   private troubles = 0;
+  /** When the server stopped answering (no welcome since), for the reconnect delays. */
+  private outageSince: number | undefined;
   private flushScheduled = false;
   private emitScheduled = false;
 
@@ -114,7 +122,7 @@ export class SyncEngine extends EventEmitter {
       url: options.url,
       token: options.token,
       window: options.window ?? 2000,
-      backoff: options.backoff ?? { baseMs: 250, maxMs: 30_000 },
+      backoff: { baseMs: 250, maxMs: 30_000, quickMs: 2000, quickWindowMs: 5 * 60_000, ...options.backoff },
       idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
       journalLimit: options.journalLimit ?? 100,
       connect: options.connect ?? openWebSocket,
@@ -143,6 +151,18 @@ export class SyncEngine extends EventEmitter {
     }
     this.guarded('store what the server sent', () => this.flushInbox());
     this.setConnection('offline');
+  }
+
+  /**
+   * Connects now rather than at the next retry (the coach's "Sync now"); on a live connection it
+   * sends what is queued. After the server refused the token it tries once more.
+   */
+  syncNow(): void {
+    if (!this.running) return this.start();
+    if (this.ws) return this.pump();
+    clearTimeout(this.retryTimer);
+    this.attempt = 0;
+    this.connect();
   }
 
   /** Queues an edit durably and returns at once; it is sent when the connection allows. */
@@ -293,8 +313,11 @@ export class SyncEngine extends EventEmitter {
   private scheduleReconnect(): void {
     if (!this.running) return;
     this.setConnection('offline');
-    const { baseMs, maxMs } = this.opts.backoff;
-    const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(this.attempt, 20));
+    const { baseMs, maxMs, quickMs, quickWindowMs } = this.opts.backoff;
+    const now = Date.now();
+    this.outageSince ??= now;
+    const quick = this.troubles === 0 && now - this.outageSince < quickWindowMs;
+    const ceiling = Math.min(quick ? Math.min(quickMs, maxMs) : maxMs, baseMs * 2 ** Math.min(this.attempt, 20));
     const delay = ceiling / 2 + this.opts.random() * (ceiling / 2);
     this.attempt++;
     clearTimeout(this.retryTimer);
@@ -334,6 +357,7 @@ export class SyncEngine extends EventEmitter {
           });
         }
         this.welcomed = true;
+        this.outageSince = undefined;
         // After "unavailable" answers, keep backing off even though the connection opens.
         this.attempt = this.troubles;
         this.error = null;

@@ -128,8 +128,8 @@ describe('program builder', () => {
     assert.deepEqual(program.workouts[0]!.prescriptions.map((p) => p.id), [a, b, c], 'moved up one');
     await host.updatePrescription(a, { reps: '3' });
     await assert.rejects(host.updatePrescription(a, { reps: 'lots' }), /reps/);
-    await host.copyDay(w1, 1, 3);
-    await host.copyWeek(template, 1, [2, 3, 4]);
+    await host.copyDay(w1, 1, 3, 'add');
+    await host.copyWeek(template, 1, [2, 3, 4], { mode: 'replace' });
     program = (await host.getProgram(template))!;
     assert.equal(program.workouts.length, 8, 'two days in each of four weeks');
     assert.ok(program.workouts.every((w) => w.prescriptions.length === 3));
