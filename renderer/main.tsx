@@ -6,4 +6,4 @@ import './styles.css';
 
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(<App store={createAppStore(getApi())} />);
+createRoot(root).render(<App store={createAppStore(getApi(), { routing: true })} />);

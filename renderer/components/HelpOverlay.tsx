@@ -5,10 +5,13 @@ import { Modal } from './Modal.tsx';
 
 export const SHORTCUTS: Array<{ keys: string[]; what: string }> = [
   { keys: ['Tab', 'Shift+Tab'], what: 'Next / previous cell' },
-  { keys: ['Enter'], what: 'Save the cell and add a row below (focus goes to its exercise)' },
+  { keys: ['Enter'], what: 'Save the cell and go to the same cell of the next row (after the last row: Add exercise)' },
+  { keys: ['Ctrl+Enter'], what: 'Insert a row below, with this row’s exercise and scheme' },
   { keys: ['Escape'], what: 'Undo your typing in the cell; close a dialog or panel' },
+  { keys: ['Ctrl+Z'], what: 'Undo the last edit (copy week, delete and merge included)' },
+  { keys: ['Ctrl+Shift+Z', 'Ctrl+Y'], what: 'Redo' },
   { keys: ['Alt+↑', 'Alt+↓'], what: 'Move the row up / down' },
-  { keys: ['Ctrl+Delete', 'Ctrl+Backspace'], what: 'Delete the row' },
+  { keys: ['Ctrl+Delete', 'Ctrl+Backspace'], what: 'Delete the row (Undo is offered)' },
   { keys: ['↑', '↓'], what: 'In an exercise cell: choose a suggestion (Enter or Tab takes it)' },
   { keys: ['?', 'F1'], what: 'Show this help' },
 ];
@@ -51,8 +54,9 @@ export function HelpOverlay() {
         </tbody>
       </table>
       <p className="hint">
-        Fast entry: in <strong>Add exercise</strong>, type a name and a scheme, e.g. <kbd>Back squat 5x5 @ 100kg</kbd>, <kbd>Bench press 3x8-10 @ 75%</kbd> or{' '}
-        <kbd>Pull-up 3xAMRAP</kbd>, then Enter. A name that is not in the library can be created from the list.
+        Fast entry: in <strong>Add exercise</strong>, type a name and a scheme, e.g. <kbd>Back squat 5x5 @ 100kg @RPE8</kbd>, <kbd>Bench press 3x8-10 @ 75%</kbd>,{' '}
+        <kbd>Pull-up 3xAMRAP</kbd>, <kbd>Plank 3x30s</kbd> or <kbd>Farmer carry 4x40m</kbd>, then Enter. <kbd>@8</kbd> is an RPE; a load needs its unit. An exact name wins;
+        a name that is not in the library is created. What cannot be read is said at the field, and your text stays.
       </p>
       <div className="modal-actions">
         <button type="button" className="primary" onClick={() => setHelpOpen(false)}>

@@ -5,6 +5,7 @@ const ITEMS: Array<{ label: string; view: View; matches: View['name'][] }> = [
   { label: 'Clients', view: { name: 'clients' }, matches: ['clients'] },
   { label: 'Programs', view: { name: 'programs' }, matches: ['programs', 'program'] },
   { label: 'Activity', view: { name: 'activity', traineeId: null }, matches: ['activity'] },
+  { label: 'Library', view: { name: 'library' }, matches: ['library'] },
   { label: 'Settings', view: { name: 'settings' }, matches: ['settings'] },
 ];
 
@@ -73,6 +74,12 @@ function NavIcon({ name }: { name: string }) {
       return (
         <svg {...common}>
           <path d="M1.5 8.5h3l2-5 3 9 2-4h3" />
+        </svg>
+      );
+    case 'Library':
+      return (
+        <svg {...common}>
+          <path d="M2.5 2.5h3v11h-3zM6.5 2.5h3v11h-3zM10.5 3l2.8-.6 1.7 10.8-2.8.5z" />
         </svg>
       );
     default:

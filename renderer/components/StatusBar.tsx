@@ -23,16 +23,21 @@ export function describeSync(sync: SyncStatus): { connection: string; pending: s
 export function StatusBar() {
   const sync = useApp((s) => s.sync);
   const panel = useApp((s) => s.panel);
-  const { togglePanel } = useActions();
+  const host = useApp((s) => s.host);
+  const signedIn = useApp((s) => s.session?.signedIn ?? false);
+  const { togglePanel, syncNow } = useActions();
   const text = describeSync(sync);
+  // Without its host the page knows nothing current: it must not say "Synced".
+  const connection = host.connected ? text.connection : 'Not connected to CoachDesk';
   return (
     <footer className="statusbar" aria-label="Sync status">
       <div className="statusbar-state" role="status" aria-live="polite">
-        <span className={`conn-dot conn-${sync.connection}`} aria-hidden="true" />
+        <span className={`conn-dot conn-${host.connected ? sync.connection : 'lost'}`} aria-hidden="true" />
         <span className="conn-label" data-testid="connection">
-          {text.connection}
+          {connection}
         </span>
-        {sync.connection === 'offline' && <span className="muted"> — edits are kept on this computer</span>}
+        {!host.connected && <span className="status-error"> — {host.message}</span>}
+        {host.connected && sync.connection === 'offline' && <span className="muted"> — edits are kept on this computer</span>}
         <Sep />
         <span data-testid="pending">{text.pending}</span>
         {text.lastSync && (
@@ -51,6 +56,11 @@ export function StatusBar() {
         )}
       </div>
       <div className="statusbar-actions">
+        {signedIn && host.connected && sync.connection !== 'synced' && (
+          <button type="button" className="statusbar-toggle" onClick={() => void syncNow()} title="Connect to the sync server now instead of waiting for the next try">
+            Sync now
+          </button>
+        )}
         {text.failed && (
           <button type="button" className="link warn" onClick={() => panel !== 'outbox' && togglePanel('outbox')}>
             {text.failed}

@@ -1,6 +1,8 @@
-// Parsing what the coach types into a prescription cell. Each parser turns text into the value
-// the API takes, or into a message shown next to the cell.
-import type { LoadUnit, PrescriptionInput } from '../../preload/api.ts';
+// Parsing what the coach types into a cell. Each parser turns text into the value the API
+// takes, or into a message shown next to the cell. The limits are the API's own schemas
+// (preload/api-params.ts), so what a cell lets through the host takes.
+import { exerciseName, prescriptionFields, problemWith } from '../../preload/api-params.ts';
+import type { LoadUnit, PrescriptionKind, Units } from '../../preload/api.ts';
 import { formatNumber } from './format.ts';
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -8,7 +10,14 @@ export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
 const bad = <T>(error: string): Parsed<T> => ({ ok: false, error });
 
-function decimal(text: string): number | null {
+/** A value checked against a schema: ok, or the schema's message under the cell's label. */
+function checked<T>(label: string, schema: Parameters<typeof problemWith>[1], value: T): Parsed<T> {
+  const problem = problemWith(label, schema, value);
+  return problem ? bad(problem) : ok(value);
+}
+
+/** A decimal as typed ("102.5", "102,5"), or null when it is not one. */
+export function decimal(text: string): number | null {
   const t = text.trim().replace(',', '.');
   if (!/^\d+(\.\d+)?$/.test(t)) return null;
   return Number(t);
@@ -16,10 +25,8 @@ function decimal(text: string): number | null {
 
 export function parseSets(text: string): Parsed<number> {
   const t = text.trim();
-  if (!/^\d+$/.test(t)) return bad('Sets must be a whole number, e.g. 3');
-  const n = Number(t);
-  if (n < 1 || n > 100) return bad('Sets must be between 1 and 100');
-  return ok(n);
+  if (!/^[-+]?\d+$/.test(t)) return bad('Sets must be a whole number, e.g. 3');
+  return checked('Sets', prescriptionFields.sets, Number(t));
 }
 
 /** "5", "8-10" or "AMRAP" (any case); ranges go from low to high. */
@@ -28,25 +35,58 @@ export function parseReps(text: string): Parsed<string> {
   if (/^amrap$/i.test(t)) return ok('AMRAP');
   const m = /^(\d{1,3})(?:-(\d{1,3}))?$/.exec(t);
   if (!m) return bad('Reps must be a number like 5, a range like 8-10, or AMRAP');
-  if (m[2] !== undefined && Number(m[1]) > Number(m[2])) return bad('A rep range goes from low to high, e.g. 8-10');
-  return ok(m[2] !== undefined ? `${Number(m[1])}-${Number(m[2])}` : String(Number(m[1])));
+  const reps = m[2] !== undefined ? `${Number(m[1])}-${Number(m[2])}` : String(Number(m[1]));
+  const problem = problemWith('Reps', prescriptionFields.reps, reps);
+  if (problem?.includes('low to high')) return bad('A rep range goes from low to high, e.g. 8-10');
+  return problem ? bad(problem) : ok(reps);
+}
+
+const KIND_SUFFIX: Record<PrescriptionKind, string> = { reps: '', time: 's', distance: 'm' };
+
+/** Reps with their kind as the Reps cell shows them: "5", "30s" (seconds), "40m" (metres). */
+export function amountText(reps: string, kind: PrescriptionKind): string {
+  return `${reps}${KIND_SUFFIX[kind]}`;
+}
+
+/** The Reps cell: reps ("5", "8-10", "AMRAP"), seconds ("30s", "30-45 sec") or metres ("40m"). */
+export function parseAmount(text: string): Parsed<{ reps: string; kind: PrescriptionKind }> {
+  const m = /^(.*?\d)\s*(s|sec|secs|seconds|m|metres|meters)$/i.exec(text.trim());
+  if (!m || /amrap/i.test(m[1]!)) {
+    const reps = parseReps(text);
+    return reps.ok ? ok({ reps: reps.value, kind: 'reps' }) : reps;
+  }
+  const kind: PrescriptionKind = m[2]!.toLowerCase().startsWith('s') ? 'time' : 'distance';
+  const amount = parseReps(m[1]!);
+  if (!amount.ok) return bad(`${kind === 'time' ? 'Seconds' : 'Metres'} must be a number like 30 or a range like 30-45`);
+  return ok({ reps: amount.value, kind });
+}
+
+/** A load and the unit typed with it ("100", "100kg", "225 lb", "75%"); empty clears it. */
+export function parseLoadWithUnit(text: string): Parsed<{ load: number | null; unit: LoadUnit | null }> {
+  const t = text.trim();
+  if (!t) return ok({ load: null, unit: null });
+  const m = /^([-+]?\d+(?:[.,]\d+)?)\s*(kgs?|lbs?|%\s*(?:1rm)?)?$/i.exec(t);
+  const n = m ? decimal(m[1]!.replace(/^\+/, '')) : null;
+  if (!m || n === null) return bad(m?.[1]?.startsWith('-') ? 'Load must be at least 0' : 'Load must be a number, e.g. 102.5 (or 100kg, 225lb, 75%)');
+  const word = (m[2] ?? '').toLowerCase();
+  const unit: LoadUnit | null = word.startsWith('%') ? '%1rm' : word.startsWith('lb') ? 'lb' : word.startsWith('kg') ? 'kg' : null;
+  const load = checked('Load', prescriptionFields.load, n);
+  return load.ok ? ok({ load: n, unit }) : load;
 }
 
 /** A load in the row's unit; empty clears it. */
 export function parseLoad(text: string): Parsed<number | null> {
-  if (!text.trim()) return ok(null);
-  const n = decimal(text);
-  if (n === null) return bad('Load must be a number, e.g. 102.5');
-  if (n > 10_000) return bad('Load must be at most 10000');
-  return ok(n);
+  const r = parseLoadWithUnit(text);
+  if (!r.ok) return r;
+  return r.value.unit ? bad('Load is a number here; choose the unit beside it') : ok(r.value.load);
 }
 
 export function parseRpe(text: string): Parsed<number | null> {
-  const t = text.trim().replace(/^@/, '');
+  const t = text.trim().replace(/^@\s*/, '').replace(/^rpe\s*/i, '');
   if (!t) return ok(null);
   const n = decimal(t);
-  if (n === null || n < 1 || n > 10) return bad('RPE must be between 1 and 10, e.g. 8 or 7.5');
-  return ok(n);
+  if (n === null) return bad('RPE must be a number between 1 and 10, e.g. 8 or 7.5');
+  return checked('RPE', prescriptionFields.rpe, n);
 }
 
 /** Rest in seconds: "90", "90s", "2m", "2:30"; empty clears it. */
@@ -68,42 +108,27 @@ export function parseText(max: number, label: string) {
   return (text: string): Parsed<string | null> => {
     const t = text.trim();
     if (!t) return ok(null);
-    if (t.length > max) return bad(`${label} must be at most ${max} characters`);
+    if (t.length > max) return bad(`${label} must be at most ${max.toLocaleString('en')} characters (this is ${t.length.toLocaleString('en')})`);
     return ok(t);
   };
+}
+
+/** An exercise's name: required, at most 200 characters. */
+export function parseExerciseName(text: string): Parsed<string> {
+  const t = text.trim();
+  if (!t) return bad('An exercise needs a name');
+  if (t.length > 200) return bad(`An exercise name is at most 200 characters; this is ${t.length.toLocaleString('en')}`);
+  return checked('Exercise name', exerciseName, t);
 }
 
 export const formatOptionalNumber = (n: number | null): string => (n === null ? '' : formatNumber(n));
 export const formatOptionalText = (s: string | null): string => s ?? '';
 
-export interface QuickEntry {
-  name: string;
-  rx: Partial<Pick<PrescriptionInput, 'sets' | 'reps' | 'load' | 'loadUnit'>>;
+/** The Unit column's choices: none (only without a load), the coach's units, or %1RM. */
+export function unitChoices(units: Units): Array<{ value: LoadUnit | ''; label: string }> {
+  return [
+    { value: '', label: '—' },
+    { value: units, label: units },
+    { value: '%1rm', label: '%1RM' },
+  ];
 }
-
-/**
- * What a coach types into "Add exercise": a name, optionally followed by a set scheme,
- * e.g. "Back squat 5x5 @ 100kg", "Bench press 3×8-10 @ 75%", "Pull-up 3xAMRAP".
- */
-export function parseQuickEntry(text: string): QuickEntry {
-  const m = /^(.*?)\s+(\d{1,3})\s*[x×*]\s*(\d{1,3}(?:-\d{1,3})?|amrap)(?:\s*@\s*(\d+(?:[.,]\d+)?)\s*(kg|lbs?|%(?:\s*1rm)?)?)?\s*$/i.exec(text);
-  if (!m || !m[1]!.trim()) return { name: text.trim(), rx: {} };
-  const rx: QuickEntry['rx'] = {};
-  const sets = parseSets(m[2]!);
-  const reps = parseReps(m[3]!);
-  if (sets.ok) rx.sets = sets.value;
-  if (reps.ok) rx.reps = reps.value;
-  if (m[4] !== undefined) {
-    rx.load = Number(m[4].replace(',', '.'));
-    const unit = (m[5] ?? '').toLowerCase();
-    rx.loadUnit = unit.startsWith('%') ? '%1rm' : unit.startsWith('lb') ? 'lb' : unit === 'kg' ? 'kg' : null;
-  }
-  return { name: m[1]!.trim(), rx };
-}
-
-export const LOAD_UNITS: Array<{ value: LoadUnit | ''; label: string }> = [
-  { value: '', label: '—' },
-  { value: 'kg', label: 'kg' },
-  { value: 'lb', label: 'lb' },
-  { value: '%1rm', label: '%1RM' },
-];

@@ -1,5 +1,6 @@
 // Formatting for what the coach reads: dates, times, ages, percentages, prescriptions and sets.
-import type { LoadUnit, Prescription, SetLog } from '../../preload/api.ts';
+import { convertLoad, displayLoad, isUnits, roundTo, DEFAULT_PLATE_INCREMENT, type Units } from '../../domain/units.ts';
+import type { LoadUnit, Prescription, PrescriptionKind, SchemePart, SetLog } from '../../preload/api.ts';
 
 /** Day 1..7 of a program week, as the host names them (day 1 is the program's start day). */
 export { DAY_NAMES } from '../../protocol/calendar.ts';
@@ -83,21 +84,55 @@ export function formatNumber(n: number): string {
   return String(Math.round(n * 100) / 100);
 }
 
-export function formatLoad(load: number | null, unit: LoadUnit | string | null): string {
+/** "100 kg", "75% 1RM"; with `units`, a kg or lb load is shown converted into them. */
+export function formatLoad(load: number | null, unit: LoadUnit | string | null, units?: Units): string {
   if (load === null) return '';
   if (unit === '%1rm') return `${formatNumber(load)}% 1RM`;
+  if (units && isUnits(unit)) {
+    const shown = displayLoad(load, unit, units);
+    return `${formatNumber(shown.value)} ${shown.unit}`;
+  }
   return unit ? `${formatNumber(load)} ${unit}` : formatNumber(load);
 }
 
-/** "5×5 @ 100 kg", "3×8-10", "3×AMRAP". */
-export function formatPrescription(rx: Pick<Prescription, 'sets' | 'reps' | 'load' | 'loadUnit'>): string {
-  const load = formatLoad(rx.load, rx.loadUnit);
-  return `${rx.sets}×${rx.reps}${load ? ` @ ${load}` : ''}`;
+/** "5", "30 s", "40 m": what a prescription's reps count. */
+export function formatAmount(reps: string, kind: PrescriptionKind = 'reps'): string {
+  return kind === 'time' ? `${reps} s` : kind === 'distance' ? `${reps} m` : reps;
+}
+
+/** "5×5 @ 100 kg", "3×8-10", "3×AMRAP", "3×30 s". */
+export function formatPrescription(rx: Pick<Prescription, 'sets' | 'reps' | 'load' | 'loadUnit'> & { kind?: PrescriptionKind }, units?: Units): string {
+  const load = formatLoad(rx.load, rx.loadUnit, units);
+  return `${rx.sets}×${formatAmount(rx.reps, rx.kind)}${load ? ` @ ${load}` : ''}`;
+}
+
+/**
+ * A %1RM load as kg or lb: the percentage of the client's max, in `units`, rounded to the
+ * plate increment.
+ */
+export function resolvedPercent(percent: number, max: Prescription['percentOf'], units: Units, plateIncrement: number | null): { text: string; value: number; title: string } | null {
+  if (!max) return null;
+  const value = roundTo((convertLoad(max.value, max.unit, units) * percent) / 100, plateIncrement ?? DEFAULT_PLATE_INCREMENT[units]);
+  const of = `${max.kind === 'tm' ? 'training max' : '1RM'} ${formatNumber(max.value)} ${max.unit} (${max.date})`;
+  return { value, text: `${formatNumber(value)} ${units}`, title: `${formatNumber(percent)}% of the ${of}` };
+}
+
+const PART_NAMES: Record<SchemePart['part'], string> = { warmup: 'Warm-up', top: 'Top set', backoff: 'Back-off', drop: 'Drop set', work: 'Work' };
+
+/** "Warm-up 2×5 @ 50% 1RM · Top set 1×3 @ RPE 8 · Back-off 3×5 @ 90% of top". */
+export function formatScheme(scheme: SchemePart[], units?: Units): string {
+  return scheme
+    .map((p) => {
+      const load = p.load === null || p.load === undefined ? '' : p.loadUnit === '%top' ? `${formatNumber(p.load)}% of top` : formatLoad(p.load, p.loadUnit ?? null, units);
+      const at = [load, p.rpe ? `RPE ${formatNumber(p.rpe)}` : ''].filter(Boolean).join(' ');
+      return `${PART_NAMES[p.part]} ${p.sets}×${p.reps}${at ? ` @ ${at}` : ''}`;
+    })
+    .join(' · ');
 }
 
 /** "set 1: 5 @ 100 kg". */
-export function formatSet(set: SetLog, ordinal: number): string {
-  const load = formatLoad(set.load, set.loadUnit);
+export function formatSet(set: SetLog, ordinal: number, units?: Units): string {
+  const load = formatLoad(set.load, set.loadUnit, units);
   const rpe = set.rpe !== null ? ` · RPE ${formatNumber(set.rpe)}` : '';
   return `set ${ordinal}: ${set.reps}${load ? ` @ ${load}` : ''}${rpe}`;
 }
@@ -105,4 +140,10 @@ export function formatSet(set: SetLog, ordinal: number): string {
 /** "1 edit" / "3 edits". */
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** "weeks 2, 3 and 5", "week 4". */
+export function listWeeks(weeks: number[]): string {
+  if (weeks.length === 1) return `week ${weeks[0]}`;
+  return `weeks ${weeks.slice(0, -1).join(', ')} and ${weeks.at(-1)}`;
 }

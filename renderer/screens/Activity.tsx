@@ -1,6 +1,7 @@
-import type { LoggedSession, Prescription, SessionStatus, SetLog, WorkoutActivity } from '../../preload/api.ts';
-import { formatDate, formatLoad, formatPrescription, formatSet, plural, todayIso, workoutName } from '../lib/format.ts';
+import type { LoggedSession, Prescription, SessionStatus, SetLog, Units, WorkoutActivity } from '../../preload/api.ts';
+import { formatDate, formatLoad, formatPrescription, formatSet, plural, resolvedPercent, todayIso, workoutName } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
+import { Maxes } from './Maxes.tsx';
 
 const STATUS_LABEL: Record<SessionStatus, string> = {
   planned: 'planned',
@@ -48,6 +49,7 @@ export function Activity() {
 
       {!activity.traineeId && <div className="empty-state">Choose a client to see their workouts and logged sets.</div>}
       {activity.traineeId && activity.loaded && !data && <div className="empty-state">This client no longer exists.</div>}
+      {data && <Maxes trainee={data.trainee} />}
       {data && !data.program && <div className="empty-state">{data.trainee.name} has no active program.</div>}
 
       {data &&
@@ -137,15 +139,29 @@ function shortOfTarget(set: SetLog, rx: Prescription | null): boolean {
 }
 
 /** What the set was logged against, when that differs from the prescription as it is now. */
-function loggedAgainst(set: SetLog, rx: Prescription | null): string | null {
+function loggedAgainst(set: SetLog, rx: Prescription | null, units: Units): string | null {
   if (!rx || (set.targetReps === null && set.targetLoad === null)) return null;
   const repsDiffer = set.targetReps !== null && set.targetReps !== rx.reps;
   const loadDiffer = set.targetLoad !== null && set.targetLoad !== rx.load;
   if (!repsDiffer && !loadDiffer) return null;
-  return `${set.targetReps ?? rx.reps}${set.targetLoad !== null ? ` @ ${formatLoad(set.targetLoad, rx.loadUnit)}` : ''}`;
+  return `${set.targetReps ?? rx.reps}${set.targetLoad !== null ? ` @ ${formatLoad(set.targetLoad, rx.loadUnit, units)}` : ''}`;
+}
+
+/** A %1RM prescription as the load it comes to for this client. */
+function ResolvedLoad({ rx, units, plate }: { rx: Prescription; units: Units; plate: number | null }) {
+  if (rx.loadUnit !== '%1rm' || rx.load === null) return null;
+  const r = resolvedPercent(rx.load, rx.percentOf, units, plate);
+  return r ? (
+    <span className="muted" title={r.title}>
+      {' '}
+      (= {r.text})
+    </span>
+  ) : null;
 }
 
 function SetTable({ rows }: { rows: Array<{ key: string; exercise: string; prescribed: Prescription | null; sets: SetLog[] }> }) {
+  const units = useApp((s) => s.settings?.units ?? 'kg');
+  const plate = useApp((s) => s.settings?.plateIncrement ?? null);
   if (rows.length === 0) return <p className="empty">No exercises.</p>;
   return (
     <table className="table compare">
@@ -163,7 +179,8 @@ function SetTable({ rows }: { rows: Array<{ key: string; exercise: string; presc
             <td className="prescribed">
               {row.prescribed ? (
                 <>
-                  {formatPrescription(row.prescribed)}
+                  {formatPrescription(row.prescribed, units)}
+                  <ResolvedLoad rx={row.prescribed} units={units} plate={plate} />
                   {row.prescribed.rpe !== null && <span className="muted"> · RPE {row.prescribed.rpe}</span>}
                 </>
               ) : (
@@ -176,10 +193,10 @@ function SetTable({ rows }: { rows: Array<{ key: string; exercise: string; presc
               ) : (
                 <ol className="sets">
                   {row.sets.map((set, i) => {
-                    const against = loggedAgainst(set, row.prescribed);
+                    const against = loggedAgainst(set, row.prescribed, units);
                     return (
                       <li key={set.id} className={!set.done ? 'not-done' : shortOfTarget(set, row.prescribed) ? 'short' : 'done'}>
-                        {formatSet(set, i + 1)}
+                        {formatSet(set, i + 1, units)}
                         {!set.done && <span className="muted"> (not done)</span>}
                         {against && <span className="muted small" title="The prescription has changed since this set was logged"> · logged against {against}</span>}
                       </li>

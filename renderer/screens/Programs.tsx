@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import type { ProgramSummary } from '../../preload/api.ts';
 import { FieldError, Modal, ModalActions } from '../components/Modal.tsx';
 import { AssignDialog } from './builder/dialogs.tsx';
-import { formatDate, nextMonday } from '../lib/format.ts';
+import { formatDate, nextMonday, plural } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
 
 export function Programs() {
@@ -16,7 +16,7 @@ export function Programs() {
       <header className="screen-header">
         <div>
           <h1 id="programs-title">Programs</h1>
-          <p className="muted">{programs.loaded ? `${assigned.length} assigned, ${templates.length} templates` : '\u00a0'}</p>
+          <p className="muted">{programs.loaded ? `${assigned.length} assigned, ${plural(templates.length, 'template')}` : '\u00a0'}</p>
         </div>
         <div className="toolbar">
           <button type="button" className="primary" onClick={() => setCreating(true)}>

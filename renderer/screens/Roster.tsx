@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { RosterEntry } from '../../preload/api.ts';
+import { email as emailSchema } from '../../protocol/entities.ts';
+import { problemWith, traineeInput } from '../../preload/api-params.ts';
 import { Modal, ModalActions } from '../components/Modal.tsx';
 import { formatDate, formatPercent } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
@@ -108,21 +110,32 @@ export function Roster() {
 
 function TraineeDialog({ trainee, onClose }: { trainee: RosterEntry | null; onClose: () => void }) {
   const { saveTrainee } = useActions();
+  const roster = useApp((s) => s.roster.items);
   const [name, setName] = useState(trainee?.name ?? '');
   const [email, setEmail] = useState(trainee?.email ?? '');
   const [notes, setNotes] = useState(trainee?.notes ?? '');
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ field: 'name' | 'email' | 'form'; text: string } | null>(null);
+  /** The name whose duplicate the coach was warned about: a second submit adds it anyway. */
+  const [warned, setWarned] = useState<string | null>(null);
+  const same = roster.find((t) => t.id !== trainee?.id && t.name.trim().toLowerCase() === name.trim().toLowerCase());
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!name.trim()) {
-      setError('A client needs a name.');
-      return;
+    const nameProblem = name.trim() ? problemWith('Name', traineeInput.shape.name, name) : 'A client needs a name.';
+    if (nameProblem) return setError({ field: 'name', text: nameProblem });
+    if (email.trim()) {
+      const emailProblem = problemWith('E-mail', emailSchema, email.trim());
+      if (emailProblem) return setError({ field: 'email', text: emailProblem });
+    }
+    if (same && warned !== name.trim().toLowerCase()) {
+      setWarned(name.trim().toLowerCase());
+      return setError({ field: 'name', text: `There is already a client named ${same.name}${same.archived ? ' (archived)' : ''}. Save again to ${trainee ? 'keep this name' : 'add another'} anyway.` });
     }
     const input: { id?: string; name: string; email: string | null; notes: string | null } = { name: name.trim(), email: email.trim() || null, notes: notes.trim() || null };
     if (trainee) input.id = trainee.id;
-    onClose();
-    await saveTrainee(input);
+    const r = await saveTrainee(input);
+    if (r.ok) onClose();
+    else setError({ field: 'form', text: r.message });
   };
 
   return (
@@ -130,22 +143,32 @@ function TraineeDialog({ trainee, onClose }: { trainee: RosterEntry | null; onCl
       <form onSubmit={submit} className="form" noValidate>
         <label className="field">
           <span>Name</span>
-          <input value={name} onChange={(e) => setName(e.target.value)} aria-invalid={error ? true : undefined} aria-describedby={error ? 'trainee-error' : undefined} />
+          <input value={name} onChange={(e) => (setName(e.target.value), setError(null))} aria-invalid={error?.field === 'name' ? true : undefined} aria-describedby={error?.field === 'name' ? 'trainee-error' : undefined} />
         </label>
-        {error && (
-          <p className="field-error" id="trainee-error" role="alert">
-            {error}
+        {error?.field === 'name' && (
+          <p className={`field-error${warned && same ? ' field-warning' : ''}`} id="trainee-error" role="alert">
+            {error.text}
           </p>
         )}
         <label className="field">
           <span>Email</span>
-          <input type="email" value={email} onChange={(e) => setEmail(e.target.value)} />
+          <input type="email" value={email} onChange={(e) => (setEmail(e.target.value), setError(null))} aria-invalid={error?.field === 'email' ? true : undefined} aria-describedby={error?.field === 'email' ? 'trainee-email-error' : undefined} />
         </label>
+        {error?.field === 'email' && (
+          <p className="field-error" id="trainee-email-error" role="alert">
+            {error.text}
+          </p>
+        )}
         <label className="field">
           <span>Notes</span>
           <textarea rows={3} value={notes} onChange={(e) => setNotes(e.target.value)} />
         </label>
-        <ModalActions onClose={onClose} submit={trainee ? 'Save' : 'Add client'} />
+        {error?.field === 'form' && (
+          <p className="field-error" role="alert">
+            {error.text}
+          </p>
+        )}
+        <ModalActions onClose={onClose} submit={warned && same ? (trainee ? 'Save anyway' : 'Add anyway') : trainee ? 'Save' : 'Add client'} />
       </form>
     </Modal>
   );

@@ -3,7 +3,12 @@ import type { Units } from '../../preload/api.ts';
 import { ConfirmDialog } from '../components/Modal.tsx';
 import { plural } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
+import { FIELD_SCHEMAS } from '../../protocol/entities.ts';
+import { problemWith } from '../../preload/api-params.ts';
+import { decimal } from '../lib/cells.ts';
 import { Cell } from './builder/Cell.tsx';
+
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
 const UNITS: Array<{ value: Units; label: string }> = [
   { value: 'kg', label: 'Kilograms (kg)' },
@@ -26,7 +31,7 @@ export function SettingsScreen() {
       <section className="card settings-card" aria-labelledby="units-title">
         <h2 id="units-title">Units</h2>
         <fieldset className="radio-group" disabled={!settings}>
-          <legend className="muted">New loads are entered in</legend>
+          <legend className="muted">Loads are shown and entered in (stored loads are never changed; a converted one is rounded to 0.5 kg or 1 lb)</legend>
           {UNITS.map((u) => (
             <label key={u.value} className="check">
               <input type="radio" name="units" value={u.value} checked={settings?.units === u.value} onChange={() => void updateSettings({ units: u.value })} />
@@ -34,6 +39,32 @@ export function SettingsScreen() {
             </label>
           ))}
         </fieldset>
+        <label className="field">
+          <span>Weeks start on</span>
+          <select aria-label="Weeks start on" value={settings?.weekStartsOn ?? 1} disabled={!settings} onChange={(e) => void updateSettings({ weekStartsOn: Number(e.target.value) })}>
+            {WEEKDAYS.map((d, i) => (
+              <option key={d} value={i}>
+                {d}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="field">
+          <span>Plate increment ({settings?.units ?? 'kg'})</span>
+          <Cell
+            label="Plate increment"
+            value={settings?.plateIncrement ?? null}
+            format={(v) => (v === null ? '' : String(v))}
+            parse={(t) => {
+              const n = decimal(t);
+              const problem = n === null ? 'Plate increment must be a number, e.g. 2.5' : problemWith('Plate increment', FIELD_SCHEMAS.settings.shape.plateIncrement.unwrap(), n);
+              return problem ? { ok: false, error: problem } : { ok: true, value: n };
+            }}
+            inputMode="decimal"
+            onCommit={(plateIncrement) => (plateIncrement === null ? undefined : updateSettings({ plateIncrement }))}
+          />
+          <span className="hint">%1RM loads are rounded to it.</span>
+        </div>
         <div className="field">
           <span>Display name</span>
           <Cell

@@ -6,25 +6,27 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
   ChangeEvent,
   CoachDeskApi,
+  CopyMode,
   Exercise,
+  LibraryExercise,
+  MaxInput,
   PrescriptionInput,
   PrescriptionPatch,
   ProgramDetail,
   ProgramSummary,
+  Progression,
   RosterEntry,
   SessionInfo,
   Settings,
   SignInResult,
   SyncStatus,
   TraineeActivity,
+  TraineeMaxes,
+  UndoState,
 } from '../../preload/api.ts';
+import { hashToView, viewToHash, type View } from '../lib/routes.ts';
 
-export type View =
-  | { name: 'clients' }
-  | { name: 'programs' }
-  | { name: 'program'; id: string }
-  | { name: 'activity'; traineeId: string | null }
-  | { name: 'settings' };
+export type { View };
 
 export type SignInErrorCode = Extract<SignInResult, { ok: false }>['error'] | 'error';
 
@@ -32,6 +34,10 @@ export interface Notice {
   id: number;
   tone: 'info' | 'error';
   text: string;
+  /** Offer "Undo" for what just happened (a destructive edit). */
+  undo?: boolean;
+  /** Raised by a failed command: the next command that succeeds clears it. */
+  fromCommand?: boolean;
 }
 
 /** A cell of the program builder that should take focus once it is on screen. */
@@ -40,19 +46,27 @@ export interface FocusRequest {
   field: string;
 }
 
+/** What a command that can fail at a field returns: the host's message when it did. */
+export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
+
 export interface AppState {
   /** False until the first getSession() answered. */
   booted: boolean;
   session: SessionInfo | null;
+  /** False while the page has lost its host (the web shell stopped): nothing it shows is current. */
+  host: { connected: boolean; message: string | null };
   signInForm: { busy: boolean; error: { code: SignInErrorCode; message: string } | null };
   sync: SyncStatus;
+  undoState: UndoState;
   view: View;
   roster: { items: RosterEntry[]; includeArchived: boolean; loaded: boolean };
   programs: { items: ProgramSummary[]; loaded: boolean };
   /** The program open in the builder; `detail` null once loaded means it no longer exists. */
   program: { id: string | null; detail: ProgramDetail | null; loaded: boolean };
   activity: { traineeId: string | null; data: TraineeActivity | null; loaded: boolean };
+  maxes: { traineeId: string | null; data: TraineeMaxes | null; loaded: boolean };
   exercises: { items: Exercise[]; loaded: boolean };
+  library: { items: LibraryExercise[]; loaded: boolean };
   settings: Settings | null;
   panel: 'outbox' | 'journal' | null;
   helpOpen: boolean;
@@ -63,29 +77,35 @@ export interface AppState {
   dispose(): void;
   signIn(serverUrl: string, token: string): Promise<boolean>;
   signOut(): Promise<void>;
-  navigate(view: View): void;
+  /** Shows a screen; `history` says the URL already names it (Back, Forward, a reload). */
+  navigate(view: View, how?: { history?: boolean; replace?: boolean }): void;
   /** Refetches what is on screen that depends on these entities ('*' = everything). */
   refresh(entities: Iterable<string>): Promise<void>;
 
   togglePanel(panel: 'outbox' | 'journal'): void;
   closePanel(): void;
   setHelpOpen(open: boolean): void;
-  notify(text: string, tone?: Notice['tone']): void;
+  notify(text: string, tone?: Notice['tone'], extra?: Pick<Notice, 'undo' | 'fromCommand'>): void;
   dismissNotice(): void;
   requestFocus(request: FocusRequest | null): void;
 
+  syncNow(): Promise<void>;
   retryEdit(key: string): Promise<void>;
   discardEdit(key: string): Promise<void>;
+  undo(): Promise<void>;
+  redo(): Promise<void>;
 
   setIncludeArchived(includeArchived: boolean): void;
-  saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<string | null>;
+  saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<Outcome<string>>;
   setTraineeArchived(id: string, archived: boolean): Promise<void>;
 
   loadExercises(): Promise<void>;
-  createExercise(name: string): Promise<Exercise | null>;
+  createExercise(name: string, opts?: { inline?: boolean }): Promise<Outcome<Exercise>>;
+  updateExercise(id: string, patch: { name?: string; category?: string | null; videoUrl?: string | null; notes?: string | null }): Promise<Outcome<void>>;
+  mergeExercises(keepId: string, mergeIds: string[]): Promise<boolean>;
 
   createProgram(input: { name: string; weeks: number; traineeId: string | null; startDate?: string | null }): Promise<string | null>;
-  updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }): Promise<void>;
+  updateProgram(id: string, patch: { name?: string; weeks?: number; notes?: string | null; startDate?: string | null }, options?: { removeLaterWeeks?: boolean }): Promise<boolean>;
   deleteProgram(id: string): Promise<void>;
   /** Assigns a copy; `open` (the default) opens the copy in the builder. */
   assignProgram(programId: string, traineeId: string, startDate: string, open?: boolean): Promise<string | null>;
@@ -93,22 +113,27 @@ export interface AppState {
 
   addWorkout(programId: string, week: number, day: number, title: string): Promise<string | null>;
   updateWorkout(id: string, patch: { title?: string; notes?: string | null }): Promise<void>;
-  deleteWorkout(id: string): Promise<void>;
-  copyDay(workoutId: string, toWeek: number, toDay: number): Promise<string | null>;
-  copyWeek(programId: string, fromWeek: number, toWeeks: number[]): Promise<boolean>;
+  deleteWorkout(id: string, label?: string): Promise<void>;
+  copyDay(workoutId: string, toWeek: number, toDay: number, mode: CopyMode): Promise<string | null>;
+  copyWeek(programId: string, fromWeek: number, toWeeks: number[], options: { mode: CopyMode; progression?: Progression | null }): Promise<boolean>;
+  progressRows(workoutId: string, rxIds: string[], toWeeks: number[], progression: Progression): Promise<{ changed: number; missing: string[] } | null>;
 
-  addPrescription(workoutId: string, input: PrescriptionInput, afterId?: string | null): Promise<string | null>;
+  addPrescription(workoutId: string, input: PrescriptionInput, afterId?: string | null, opts?: { inline?: boolean }): Promise<Outcome<string>>;
   updatePrescription(id: string, patch: PrescriptionPatch): Promise<boolean>;
-  deletePrescription(id: string): Promise<void>;
+  deletePrescription(id: string, label?: string): Promise<void>;
   movePrescription(id: string, direction: -1 | 1): Promise<void>;
 
   selectTrainee(traineeId: string | null): void;
+  saveMax(input: MaxInput): Promise<Outcome<string>>;
+  deleteMax(id: string, label?: string): Promise<void>;
   updateSettings(patch: Partial<Settings>): Promise<void>;
 }
 
 export interface StoreOptions {
   /** Runs a coalesced refetch; defaults to the next animation frame. */
   schedule?: (run: () => void) => void;
+  /** Keeps the URL's hash and the screen in step (the app's; tests leave it off). */
+  routing?: boolean;
 }
 
 export type AppStore = StoreApi<AppState>;
@@ -123,15 +148,17 @@ export const EMPTY_SYNC: SyncStatus = {
   error: null,
 };
 
-const KNOWN_ENTITIES = new Set(['trainee', 'exercise', 'program', 'workout', 'prescription', 'session', 'set_log', 'settings']);
+const KNOWN_ENTITIES = new Set(['trainee', 'exercise', 'program', 'workout', 'prescription', 'max', 'session', 'set_log', 'settings']);
 
 /** Which entities each resource is read from. */
 const DEPENDS_ON = {
-  roster: ['trainee', 'program', 'workout', 'session', 'set_log'],
+  roster: ['trainee', 'program', 'workout', 'session', 'set_log', 'settings'],
   programs: ['program', 'trainee'],
-  program: ['program', 'workout', 'prescription', 'exercise', 'trainee'],
-  activity: ['trainee', 'program', 'workout', 'prescription', 'exercise', 'session', 'set_log'],
+  program: ['program', 'workout', 'prescription', 'exercise', 'trainee', 'max'],
+  activity: ['trainee', 'program', 'workout', 'prescription', 'exercise', 'session', 'set_log', 'max', 'settings'],
+  maxes: ['max', 'exercise', 'trainee', 'session', 'set_log'],
   exercises: ['exercise'],
+  library: ['exercise', 'prescription'],
   settings: ['settings'],
 } as const;
 
@@ -150,43 +177,54 @@ export function messageOf(error: unknown): string {
 
 export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): AppStore {
   const schedule = options.schedule ?? defaultSchedule;
+  const routing = options.routing === true && typeof window !== 'undefined';
   // Latest request per resource: an older answer never overwrites a newer one.
-  const latest: Record<Resource | 'sync' | 'session', number> = { roster: 0, programs: 0, program: 0, activity: 0, exercises: 0, settings: 0, sync: 0, session: 0 };
-  const inflight: Partial<Record<Resource | 'sync' | 'session', Promise<void>>> = {};
+  const latest: Record<Resource | 'sync' | 'session' | 'undo', number> = { roster: 0, programs: 0, program: 0, activity: 0, maxes: 0, exercises: 0, library: 0, settings: 0, sync: 0, session: 0, undo: 0 };
+  const inflight: Partial<Record<Resource | 'sync' | 'session' | 'undo', Promise<void>>> = {};
   let syncEvents = 0;
   let noticeId = 0;
   let queued: Set<string> | null = null;
   let unsubscribe: (() => void) | null = null;
   let noticeTimer: ReturnType<typeof setTimeout> | null = null;
+  let onPopState: (() => void) | null = null;
 
   return createStore<AppState>()((set, get) => {
-    const fail = (error: unknown) => get().notify(messageOf(error), 'error');
+    const fail = (error: unknown) => get().notify(messageOf(error), 'error', { fromCommand: true });
 
-    /** Runs a command, then refetches what it touched; reports a failure as a notice. */
-    async function command<T>(run: () => Promise<T>, touches: string[]): Promise<{ ok: true; value: T } | { ok: false }> {
+    /**
+     * Runs a command, then refetches what it touched. A failure is a notice, unless the caller
+     * shows it at the field (`inline`). A success clears a notice an earlier failure left.
+     */
+    async function command<T>(run: () => Promise<T>, touches: string[], opts: { inline?: boolean } = {}): Promise<Outcome<T>> {
       try {
         const value = await run();
+        if (get().notice?.fromCommand) set({ notice: null });
         await get().refresh(touches);
         return { ok: true, value };
       } catch (error) {
-        fail(error);
+        if (!opts.inline) fail(error);
         void get().refresh(touches);
-        return { ok: false };
+        return { ok: false, message: messageOf(error) };
       }
     }
+
+    /** A destructive edit went through: say what, with Undo at hand. */
+    const undoable = (text: string | undefined, ok: boolean) => {
+      if (ok && text) get().notify(text, 'info', { undo: true });
+    };
 
     /**
      * Reads a resource and applies the answer unless a newer read started meanwhile. Either way
      * the promise settles only once the store holds an answer at least as new as this read, so a
      * caller that awaits a refresh after a command sees the command's result.
      */
-    function load<T>(resource: Resource | 'sync' | 'session', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+    function load<T>(resource: Resource | 'sync' | 'session' | 'undo', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
       const run = loadOnce(resource, read, apply);
       inflight[resource] = run;
       return run;
     }
 
-    async function loadOnce<T>(resource: Resource | 'sync' | 'session', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
+    async function loadOnce<T>(resource: Resource | 'sync' | 'session' | 'undo', read: () => Promise<T>, apply: (value: T) => void): Promise<void> {
       const ticket = ++latest[resource];
       const eventsBefore = syncEvents;
       try {
@@ -196,7 +234,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         if (resource === 'sync' && syncEvents !== eventsBefore) return;
         apply(value);
       } catch (error) {
-        if (ticket === latest[resource]) fail(error);
+        if (ticket === latest[resource] && get().host.connected) fail(error);
       }
     }
 
@@ -217,11 +255,20 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           if (get().activity.traineeId === traineeId) set({ activity: { traineeId, data, loaded: true } });
         });
       },
+      maxes: async () => {
+        const traineeId = get().maxes.traineeId;
+        if (!traineeId) return;
+        await load('maxes', () => api.getMaxes(traineeId), (data) => {
+          if (get().maxes.traineeId === traineeId) set({ maxes: { traineeId, data, loaded: true } });
+        });
+      },
       exercises: () => load('exercises', () => api.getExercises(), (items) => set({ exercises: { items, loaded: true } })),
+      library: () => load('library', () => api.getExerciseLibrary(), (items) => set({ library: { items, loaded: true } })),
       settings: () => load('settings', () => api.getSettings(), (settings) => set({ settings })),
     };
 
     const loadSync = () => load('sync', () => api.getSyncStatus(), (sync) => set({ sync }));
+    const loadUndo = () => load('undo', () => api.getUndoState(), (undoState) => set({ undoState }));
 
     /** The resources the current screen shows. */
     function onScreen(): Resource[] {
@@ -230,33 +277,43 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       if (view.name === 'clients') shown.push('roster');
       if (view.name === 'programs') shown.push('programs', 'roster');
       if (view.name === 'program') shown.push('program', 'exercises', 'roster');
-      if (view.name === 'activity') shown.push('roster', 'activity');
+      if (view.name === 'activity') shown.push('roster', 'activity', 'maxes', 'exercises');
+      if (view.name === 'library') shown.push('library');
       return shown;
     }
 
     function onChange(event: ChangeEvent): void {
-      if (event.kind === 'sync') {
-        syncEvents++;
-        set({ sync: event.status });
-        return;
+      switch (event.kind) {
+        case 'sync':
+          syncEvents++;
+          set({ sync: event.status });
+          return;
+        case 'undo':
+          set({ undoState: event.state });
+          return;
+        case 'host':
+          set({ host: { connected: event.connected, message: event.connected ? null : (event.message ?? 'CoachDesk’s host is not answering') } });
+          if (event.connected) void loadSync();
+          return;
+        case 'data':
+          if (!get().session?.signedIn) return;
+          // Coalesce: one refetch per animation frame, whatever the number of events.
+          if (queued) {
+            for (const e of event.entities) queued.add(e);
+            return;
+          }
+          queued = new Set(event.entities);
+          schedule(() => {
+            const entities = queued ?? new Set<string>();
+            queued = null;
+            void get().refresh(entities);
+          });
       }
-      if (!get().session?.signedIn) return;
-      // Coalesce: one refetch per animation frame, whatever the number of events.
-      if (queued) {
-        for (const e of event.entities) queued.add(e);
-        return;
-      }
-      queued = new Set(event.entities);
-      schedule(() => {
-        const entities = queued ?? new Set<string>();
-        queued = null;
-        void get().refresh(entities);
-      });
     }
 
-    /** Everything on screen, and the sync state ('*' re-reads it). */
+    /** Everything on screen, the sync state ('*' re-reads it) and what Undo would do. */
     async function afterSignIn(): Promise<void> {
-      await get().refresh(['*']);
+      await Promise.all([get().refresh(['*']), loadUndo()]);
     }
 
     function clearData(): Partial<AppState> {
@@ -265,25 +322,41 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         programs: { items: [], loaded: false },
         program: { id: null, detail: null, loaded: false },
         activity: { traineeId: null, data: null, loaded: false },
+        maxes: { traineeId: null, data: null, loaded: false },
         exercises: { items: [], loaded: false },
+        library: { items: [], loaded: false },
         settings: null,
         view: { name: 'clients' },
         panel: null,
         focusRequest: null,
+        undoState: { undo: null, redo: null },
       };
+    }
+
+    /** Puts the view in the URL, so Back, Forward and a reload find it. */
+    function writeUrl(view: View, replace: boolean): void {
+      if (!routing) return;
+      const hash = viewToHash(view);
+      if (window.location.hash === hash) return;
+      if (replace) window.history.replaceState(null, '', hash);
+      else window.history.pushState(null, '', hash);
     }
 
     return {
       booted: false,
       session: null,
+      host: { connected: true, message: null },
       signInForm: { busy: false, error: null },
       sync: EMPTY_SYNC,
+      undoState: { undo: null, redo: null },
       view: { name: 'clients' },
       roster: { items: [], includeArchived: false, loaded: false },
       programs: { items: [], loaded: false },
       program: { id: null, detail: null, loaded: false },
       activity: { traineeId: null, data: null, loaded: false },
+      maxes: { traineeId: null, data: null, loaded: false },
       exercises: { items: [], loaded: false },
+      library: { items: [], loaded: false },
       settings: null,
       panel: null,
       helpOpen: false,
@@ -292,6 +365,10 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
 
       async init() {
         unsubscribe ??= api.onChange(onChange);
+        if (routing && !onPopState) {
+          onPopState = () => get().navigate(hashToView(window.location.hash), { history: true });
+          window.addEventListener('popstate', onPopState);
+        }
         let session: SessionInfo;
         try {
           session = await api.getSession();
@@ -300,13 +377,17 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           return;
         }
         set({ booted: true, session });
-        if (session.signedIn) await afterSignIn();
-        else await loadSync();
+        if (session.signedIn) {
+          if (routing && window.location.hash) get().navigate(hashToView(window.location.hash), { history: true });
+          await afterSignIn();
+        } else await loadSync();
       },
 
       dispose() {
         unsubscribe?.();
         unsubscribe = null;
+        if (onPopState) window.removeEventListener('popstate', onPopState);
+        onPopState = null;
         if (noticeTimer) clearTimeout(noticeTimer);
       },
 
@@ -324,6 +405,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           return false;
         }
         set({ session: result.session, signInForm: { busy: false, error: null }, ...clearData() });
+        writeUrl({ name: 'clients' }, true);
         await afterSignIn();
         return true;
       },
@@ -343,16 +425,23 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           // keep the local guess
         }
         set({ session, signInForm: { busy: false, error: null }, ...clearData() });
+        writeUrl({ name: 'clients' }, true);
         await loadSync();
       },
 
-      navigate(view) {
+      navigate(view, how = {}) {
         const s = get();
         const patch: Partial<AppState> = { view, focusRequest: null };
         if (view.name === 'program' && s.program.id !== view.id) patch.program = { id: view.id, detail: null, loaded: false };
-        if (view.name === 'activity' && view.traineeId !== s.activity.traineeId) patch.activity = { traineeId: view.traineeId, data: null, loaded: false };
+        if (view.name === 'activity' && view.traineeId !== s.activity.traineeId) {
+          patch.activity = { traineeId: view.traineeId, data: null, loaded: false };
+          patch.maxes = { traineeId: view.traineeId, data: null, loaded: false };
+        }
+        // Another week of the same program is the same screen: the URL follows without a new entry.
+        const sameScreen = s.view.name === 'program' && view.name === 'program' && s.view.id === view.id;
+        if (!how.history) writeUrl(view, how.replace ?? sameScreen);
         set(patch);
-        void get().refresh(['*']);
+        if (!sameScreen) void get().refresh(['*']);
       },
 
       async refresh(entities) {
@@ -374,15 +463,18 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       setHelpOpen(helpOpen) {
         set({ helpOpen });
       },
-      notify(text, tone = 'info') {
+      notify(text, tone = 'info', extra = {}) {
         const id = ++noticeId;
-        set({ notice: { id, tone, text } });
+        set({ notice: { id, tone, text, ...extra } });
         if (noticeTimer) clearTimeout(noticeTimer);
         noticeTimer = null;
         if (tone === 'info') {
-          noticeTimer = setTimeout(() => {
-            if (get().notice?.id === id) set({ notice: null });
-          }, 5000);
+          noticeTimer = setTimeout(
+            () => {
+              if (get().notice?.id === id) set({ notice: null });
+            },
+            extra.undo ? 10_000 : 5000,
+          );
           // Under Node (tests) a pending notice must not keep the process alive.
           (noticeTimer as { unref?: () => void }).unref?.();
         }
@@ -394,6 +486,14 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         set({ focusRequest });
       },
 
+      async syncNow() {
+        try {
+          await api.syncNow();
+        } catch (error) {
+          fail(error);
+        }
+        await loadSync();
+      },
       async retryEdit(key) {
         try {
           await api.retryEdit(key);
@@ -411,42 +511,64 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         // A discarded edit's optimistic effect goes away: re-read the screen (and the sync state).
         await get().refresh(['*']);
       },
+      async undo() {
+        const r = await command(() => api.undo(), ['*']);
+        if (r.ok) get().notify(r.value ? `Undone: ${r.value}` : 'Nothing to undo.');
+      },
+      async redo() {
+        const r = await command(() => api.redo(), ['*']);
+        if (r.ok) get().notify(r.value ? `Redone: ${r.value}` : 'Nothing to redo.');
+      },
 
       setIncludeArchived(includeArchived) {
         set((s) => ({ roster: { ...s.roster, includeArchived } }));
         void loaders.roster();
       },
-      async saveTrainee(input) {
-        const r = await command(() => api.saveTrainee(input), ['trainee']);
-        return r.ok ? r.value : null;
+      saveTrainee(input) {
+        return command(() => api.saveTrainee(input), ['trainee'], { inline: true });
       },
       async setTraineeArchived(id, archived) {
         await command(() => api.setTraineeArchived(id, archived), ['trainee']);
       },
 
       loadExercises: () => loaders.exercises(),
-      async createExercise(name) {
-        const r = await command(() => api.createExercise({ name: name.trim() }), ['exercise']);
-        if (!r.ok) return null;
+      async createExercise(name, opts = {}) {
+        const r = await command(() => api.createExercise({ name: name.trim() }), ['exercise'], opts);
+        if (!r.ok) return r;
         // Show it at once even if this screen does not list exercises.
         set((s) => (s.exercises.items.some((e) => e.id === r.value.id) ? s : { exercises: { items: [...s.exercises.items, r.value], loaded: s.exercises.loaded } }));
-        return r.value;
+        return r;
+      },
+      updateExercise(id, patch) {
+        return command(() => api.updateExercise(id, patch), ['exercise'], { inline: true });
+      },
+      async mergeExercises(keepId, mergeIds) {
+        const keep = get().library.items.find((e) => e.id === keepId)?.name ?? 'the exercise kept';
+        const r = await command(() => api.mergeExercises(keepId, mergeIds), ['exercise', 'prescription', 'max']);
+        undoable(`Merged ${mergeIds.length === 1 ? 'one exercise' : `${mergeIds.length} exercises`} into ${keep}.`, r.ok);
+        return r.ok;
       },
 
       async createProgram(input) {
         const r = await command(() => api.createProgram(input), ['program']);
         if (!r.ok) return null;
         get().navigate({ name: 'program', id: r.value });
+        // The next step is a workout: focus goes there, not to the page.
+        get().requestFocus({ rxId: `program:${r.value}`, field: 'add-workout' });
         return r.value;
       },
-      async updateProgram(id, patch) {
-        await command(() => api.updateProgram(id, patch), ['program']);
+      async updateProgram(id, patch, opts) {
+        const r = await command(() => api.updateProgram(id, patch, opts), ['program', 'workout', 'prescription']);
+        if (opts?.removeLaterWeeks) undoable(`The program now has ${patch.weeks} weeks; the workouts after week ${patch.weeks} were deleted.`, r.ok);
+        return r.ok;
       },
       async deleteProgram(id) {
+        const name = get().program.detail?.id === id ? get().program.detail?.name : undefined;
         const r = await command(() => api.deleteProgram(id), ['program']);
         if (r.ok) {
           if (get().program.id === id) set({ program: { id: null, detail: null, loaded: false } });
           get().navigate({ name: 'programs' });
+          undoable(`Deleted ${name ?? 'the program'}.`, true);
         }
       },
       async assignProgram(programId, traineeId, startDate, open = true) {
@@ -469,28 +591,33 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       async updateWorkout(id, patch) {
         await command(() => api.updateWorkout(id, patch), ['workout']);
       },
-      async deleteWorkout(id) {
-        await command(() => api.deleteWorkout(id), ['workout', 'prescription']);
+      async deleteWorkout(id, label) {
+        const r = await command(() => api.deleteWorkout(id), ['workout', 'prescription']);
+        undoable(label && `Deleted ${label}.`, r.ok);
       },
-      async copyDay(workoutId, toWeek, toDay) {
-        const r = await command(() => api.copyDay(workoutId, toWeek, toDay), ['workout', 'prescription']);
+      async copyDay(workoutId, toWeek, toDay, mode) {
+        const r = await command(() => api.copyDay(workoutId, toWeek, toDay, mode), ['workout', 'prescription']);
         return r.ok ? r.value : null;
       },
-      async copyWeek(programId, fromWeek, toWeeks) {
-        const r = await command(() => api.copyWeek(programId, fromWeek, toWeeks), ['workout', 'prescription']);
+      async copyWeek(programId, fromWeek, toWeeks, opts) {
+        const r = await command(() => api.copyWeek(programId, fromWeek, toWeeks, opts), ['workout', 'prescription']);
         return r.ok;
       },
-
-      async addPrescription(workoutId, input, afterId) {
-        const r = await command(() => api.addPrescription(workoutId, input, afterId ?? null), ['prescription']);
+      async progressRows(workoutId, rxIds, toWeeks, progression) {
+        const r = await command(() => api.progressRows(workoutId, rxIds, toWeeks, progression), ['prescription']);
         return r.ok ? r.value : null;
+      },
+
+      addPrescription(workoutId, input, afterId, opts = {}) {
+        return command(() => api.addPrescription(workoutId, input, afterId ?? null), ['prescription'], opts);
       },
       async updatePrescription(id, patch) {
         const r = await command(() => api.updatePrescription(id, patch), ['prescription']);
         return r.ok;
       },
-      async deletePrescription(id) {
-        await command(() => api.deletePrescription(id), ['prescription']);
+      async deletePrescription(id, label) {
+        const r = await command(() => api.deletePrescription(id), ['prescription']);
+        undoable(label && `Deleted ${label}.`, r.ok);
       },
       async movePrescription(id, direction) {
         await command(() => api.movePrescription(id, direction), ['prescription']);
@@ -498,6 +625,13 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
 
       selectTrainee(traineeId) {
         get().navigate({ name: 'activity', traineeId });
+      },
+      saveMax(input) {
+        return command(() => api.saveMax(input), ['max'], { inline: true });
+      },
+      async deleteMax(id, label) {
+        const r = await command(() => api.deleteMax(id), ['max']);
+        undoable(label && `Deleted ${label}.`, r.ok);
       },
       async updateSettings(patch) {
         // Paint the choice at once; the refetch confirms it.

@@ -55,22 +55,37 @@ describe('program builder', () => {
     assert.equal(screen.queryByRole('region', { name: LOWER_A }), null);
   });
 
-  it('Enter commits only the changed field and adds a row below, focused on its exercise', async () => {
+  it('Enter commits only the changed field and moves to the same cell of the next row; nothing is added', async () => {
     const { api, region } = await openBuilder();
     await typeAndPress(within(region).getByLabelText('Sets, row 1'), '4', 'Enter');
 
+    // The first session: Enter saved the cell and also inserted a copy of the row.
     assert.deepEqual(api.callsTo('updatePrescription'), [['rx-squat', { sets: 4 }]]);
-    assert.equal(api.callsTo('addPrescription').length, 1);
+    assert.deepEqual(mutations(api), ['updatePrescription'], 'no row added');
+    const now = screen.getByRole('region', { name: LOWER_A });
+    assert.equal((within(now).getByLabelText('Sets, row 1') as HTMLInputElement).value, '4');
+    assert.equal(within(now).getAllByRole('row').filter((r) => r.hasAttribute('data-rx-row')).length, 2);
+    assertFocused(within(now).getByLabelText('Sets, row 2'));
+
+    // Enter on the last row goes on to "Add exercise".
+    await act(async () => {
+      fireEvent.keyDown(within(now).getByLabelText('Sets, row 2'), { key: 'Enter' });
+    });
+    await settle();
+    assertFocused(within(now).getByLabelText('Add exercise'));
+  });
+
+  it('Ctrl+Enter inserts a row below with the row as it is now, focused on its exercise', async () => {
+    const { api, region } = await openBuilder();
+    await typeAndPress(within(region).getByLabelText('Sets, row 1'), '4', 'Enter', { ctrlKey: true });
+    assert.deepEqual(api.callsTo('updatePrescription'), [['rx-squat', { sets: 4 }]]);
     const [workoutId, input, afterId] = api.callsTo('addPrescription')[0]!;
     assert.equal(workoutId, 'w-1-1');
     assert.equal(afterId, 'rx-squat');
-    assert.deepEqual(input, { exerciseId: 'ex-squat', sets: 4, reps: '5', loadUnit: 'kg', restSec: 120 });
+    assert.deepEqual(input, { exerciseId: 'ex-squat', sets: 4, reps: '5', kind: 'reps', loadUnit: 'kg', restSec: 120 });
     assert.deepEqual(mutations(api), ['updatePrescription', 'addPrescription'], 'the edit is queued before the new row');
-
     const now = screen.getByRole('region', { name: LOWER_A });
-    assert.equal((within(now).getByLabelText('Sets, row 1') as HTMLInputElement).value, '4');
-    const newExercise = within(now).getByLabelText('Exercise, row 2');
-    assertFocused(newExercise);
+    assertFocused(within(now).getByLabelText('Exercise, row 2'));
     assert.equal((within(now).getByLabelText('Exercise, row 3') as HTMLInputElement).value, 'Romanian deadlift');
   });
 
@@ -263,7 +278,7 @@ describe('program builder', () => {
       fireEvent.click(within(dialog).getByRole('button', { name: 'Copy day' }));
     });
     await settle();
-    assert.deepEqual(api.callsTo('copyDay'), [['w-1-1', 3, 2]]);
+    assert.deepEqual(api.callsTo('copyDay'), [['w-1-1', 3, 2, 'add']]);
     assert.ok(screen.getByText('Copied Lower A to Week 3 · Tue.'));
   });
 
@@ -278,7 +293,7 @@ describe('program builder', () => {
       fireEvent.click(within(dialog).getByRole('button', { name: 'Copy week' }));
     });
     await settle();
-    assert.deepEqual(api.callsTo('copyWeek'), [['p-block', 1, [3, 4]]]);
+    assert.deepEqual(api.callsTo('copyWeek'), [['p-block', 1, [3, 4], { mode: 'add', progression: null }]]);
     fireEvent.click(screen.getByRole('tab', { name: /Week 4/ }));
     assert.ok(screen.getByRole('region', { name: 'Week 4 · Mon — Lower A' }));
   });

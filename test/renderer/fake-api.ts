@@ -3,7 +3,13 @@
 import type {
   ChangeEvent,
   CoachDeskApi,
+  CopyMode,
   Exercise,
+  LibraryExercise,
+  MaxInput,
+  Progression,
+  TraineeMaxes,
+  UndoState,
   LoggedSession,
   PrescriptionInput,
   PrescriptionPatch,
@@ -38,7 +44,11 @@ export class FakeApi implements CoachDeskApi {
   exercises: Exercise[] = [];
   programs: ProgramDetail[] = [];
   sessions = new Map<string, { workoutId: string | null; session: LoggedSession }[]>();
-  settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana' };
+  settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana', plateIncrement: 2.5 };
+  maxes: TraineeMaxes['maxes'] = [];
+  /** Snapshots before each edit, for undo (the host computes inverse edits; the fake restores). */
+  private history: Array<{ label: string; state: string }> = [];
+  private redone: Array<{ label: string; state: string }> = [];
   /** Announce a data event after every edit, as the host does. */
   announce = true;
   /** Answer reads after this many ms (0: on the next microtask). */
@@ -59,11 +69,24 @@ export class FakeApi implements CoachDeskApi {
     return this.calls.filter((c) => c.method === method).map((c) => c.args);
   }
 
+  private snapshot(): string {
+    return JSON.stringify({ programs: this.programs, roster: this.roster, exercises: this.exercises, maxes: this.maxes });
+  }
+
+  private restore(state: string): void {
+    Object.assign(this, JSON.parse(state));
+  }
+
   private async record<T>(method: string, args: unknown[], run: () => T, touches: string[] = []): Promise<T> {
     this.calls.push({ method, args: clone(args) });
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     else await Promise.resolve();
+    const before = touches.length ? this.snapshot() : undefined;
     const result = run();
+    if (before !== undefined) {
+      this.history.push({ label: method, state: before });
+      this.redone = [];
+    }
     if (touches.length && this.announce) queueMicrotask(() => this.emit({ kind: 'data', entities: touches }));
     return clone(result);
   }
@@ -128,6 +151,26 @@ export class FakeApi implements CoachDeskApi {
       if (edit) this.sync = { ...this.sync, pending: [...this.sync.pending, edit], pendingCount: this.sync.pendingCount + 1 };
     });
   }
+  syncNow() {
+    return this.record('syncNow', [], () => undefined);
+  }
+  private step(from: Array<{ label: string; state: string }>, to: Array<{ label: string; state: string }>): string | null {
+    const last = from.pop();
+    if (!last) return null;
+    to.push({ label: last.label, state: this.snapshot() });
+    this.restore(last.state);
+    queueMicrotask(() => this.emit({ kind: 'data', entities: ['*'] }));
+    return last.label;
+  }
+  undo() {
+    return this.record('undo', [], () => this.step(this.history, this.redone));
+  }
+  redo() {
+    return this.record('redo', [], () => this.step(this.redone, this.history));
+  }
+  getUndoState() {
+    return this.record('getUndoState', [], (): UndoState => ({ undo: this.history.at(-1)?.label ?? null, redo: this.redone.at(-1)?.label ?? null }));
+  }
   discardEdit(key: string) {
     return this.record('discardEdit', [key], () => {
       this.sync = { ...this.sync, failed: this.sync.failed.filter((f) => f.key !== key) };
@@ -181,6 +224,37 @@ export class FakeApi implements CoachDeskApi {
         return exercise;
       },
       ['exercise'],
+    );
+  }
+
+  getExerciseLibrary() {
+    return this.record('getExerciseLibrary', [], (): LibraryExercise[] =>
+      [...this.exercises]
+        .sort((a, b) => a.name.localeCompare(b.name))
+        .map((e) => ({ ...e, notes: null, pending: false, uses: this.programs.flatMap((p) => p.workouts.flatMap((w) => w.prescriptions)).filter((r) => r.exerciseId === e.id).length })),
+    );
+  }
+  updateExercise(id: string, patch: { name?: string; category?: string | null; videoUrl?: string | null }) {
+    return this.record(
+      'updateExercise',
+      [id, patch],
+      () => {
+        if (patch.name && this.exercises.some((e) => e.id !== id && e.name.toLowerCase() === patch.name!.toLowerCase())) throw new Error(`there is already an exercise named ${patch.name}: merge the two instead`);
+        Object.assign(this.exercises.find((e) => e.id === id)!, patch);
+      },
+      ['exercise'],
+    );
+  }
+  mergeExercises(keepId: string, mergeIds: string[]) {
+    return this.record(
+      'mergeExercises',
+      [keepId, mergeIds],
+      () => {
+        const keep = this.exercises.find((e) => e.id === keepId)!;
+        for (const rx of this.programs.flatMap((p) => p.workouts.flatMap((w) => w.prescriptions))) if (mergeIds.includes(rx.exerciseId)) Object.assign(rx, { exerciseId: keepId, exerciseName: keep.name });
+        this.exercises = this.exercises.filter((e) => !mergeIds.includes(e.id));
+      },
+      ['exercise', 'prescription'],
     );
   }
 
@@ -268,12 +342,13 @@ export class FakeApi implements CoachDeskApi {
       ['workout'],
     );
   }
-  copyDay(workoutId: string, toWeek: number, toDay: number) {
+  copyDay(workoutId: string, toWeek: number, toDay: number, mode: CopyMode) {
     return this.record(
       'copyDay',
-      [workoutId, toWeek, toDay],
+      [workoutId, toWeek, toDay, mode],
       () => {
         const { program, workout } = this.findWorkout(workoutId);
+        if (mode === 'replace') program.workouts = program.workouts.filter((w) => w.id === workoutId || w.week !== toWeek || w.day !== toDay);
         const copy = clone(workout);
         copy.id = this.id('workout');
         Object.assign(copy, { week: toWeek, day: toDay });
@@ -285,12 +360,13 @@ export class FakeApi implements CoachDeskApi {
       ['workout', 'prescription'],
     );
   }
-  copyWeek(programId: string, fromWeek: number, toWeeks: number[]) {
+  copyWeek(programId: string, fromWeek: number, toWeeks: number[], options: { mode: CopyMode; progression?: Progression | null }) {
     return this.record(
       'copyWeek',
-      [programId, fromWeek, toWeeks],
+      [programId, fromWeek, toWeeks, options],
       () => {
         const program = this.program(programId);
+        if (options.mode === 'replace') program.workouts = program.workouts.filter((w) => !toWeeks.includes(w.week) || w.week === fromWeek);
         for (const week of toWeeks)
           for (const w of program.workouts.filter((x) => x.week === fromWeek)) {
             const copy = clone(w);
@@ -303,6 +379,10 @@ export class FakeApi implements CoachDeskApi {
       },
       ['workout', 'prescription'],
     );
+  }
+
+  progressRows(workoutId: string, rxIds: string[], toWeeks: number[], progression: Progression) {
+    return this.record('progressRows', [workoutId, rxIds, toWeeks, progression], () => ({ changed: 0, missing: [] as string[] }), ['prescription']);
   }
 
   // --- prescriptions ---
@@ -322,6 +402,9 @@ export class FakeApi implements CoachDeskApi {
           group: input.group ?? null,
           sets: input.sets,
           reps: input.reps,
+          kind: input.kind ?? 'reps',
+          scheme: input.scheme ?? null,
+          percentOf: null,
           load: input.load ?? null,
           loadUnit: input.loadUnit ?? null,
           rpe: input.rpe ?? null,
@@ -344,7 +427,7 @@ export class FakeApi implements CoachDeskApi {
       [id, patch],
       () => {
         const { rx } = this.findPrescription(id);
-        Object.assign(rx, patch, { pending: true });
+        Object.assign(rx, patch, { pending: true, kind: patch.kind ?? rx.kind });
         if (patch.exerciseId) rx.exerciseName = this.exercises.find((e) => e.id === patch.exerciseId)?.name ?? '?';
       },
       ['prescription'],
@@ -399,6 +482,27 @@ export class FakeApi implements CoachDeskApi {
         otherSessions: logged.filter((l) => !program?.workouts.some((w) => w.id === l.workoutId)).map((l) => l.session),
       };
     });
+  }
+
+  // --- maxes ---
+  getMaxes(traineeId: string) {
+    return this.record('getMaxes', [traineeId], (): TraineeMaxes => ({ traineeId, maxes: this.maxes.filter((m) => m.traineeId === traineeId), estimates: [] }));
+  }
+  saveMax(input: MaxInput) {
+    return this.record(
+      'saveMax',
+      [input],
+      () => {
+        const id = input.id ?? this.id('max');
+        const exerciseName = this.exercises.find((e) => e.id === input.exerciseId)?.name ?? '?';
+        this.maxes = [{ id, exerciseName, source: 'entered', notes: null, pending: true, ...input }, ...this.maxes.filter((m) => m.id !== id)] as TraineeMaxes['maxes'];
+        return id;
+      },
+      ['max'],
+    );
+  }
+  deleteMax(id: string) {
+    return this.record('deleteMax', [id], () => void (this.maxes = this.maxes.filter((m) => m.id !== id)), ['max']);
   }
 
   // --- settings ---
@@ -465,6 +569,9 @@ export function seededApi(): FakeApi {
     restSec: 120,
     tempo: null,
     notes: null,
+    kind: 'reps',
+    scheme: null,
+    percentOf: null,
     pending: false,
     ...extra,
   });

@@ -3,7 +3,7 @@ import type { Parsed } from '../../lib/cells.ts';
 import { useActions, useApp } from '../../store/context.tsx';
 
 /** Takes focus when the builder asks for this cell (a new row, a moved row). */
-export function useFocusRequest(ref: React.RefObject<HTMLInputElement | HTMLSelectElement | null>, rxId: string | undefined, field: string | undefined): void {
+export function useFocusRequest(ref: React.RefObject<HTMLElement | null>, rxId: string | undefined, field: string | undefined): void {
   const wanted = useApp((s) => rxId !== undefined && s.focusRequest?.rxId === rxId && s.focusRequest.field === field);
   const { requestFocus } = useActions();
   useLayoutEffect(() => {
@@ -20,10 +20,16 @@ export interface CellProps<T> {
   value: T;
   format: (value: T) => string;
   parse: (text: string) => Parsed<T>;
-  /** Saves the value; the cell keeps showing it until this settles (by then the screen has refetched). */
+  /**
+   * Saves the value; the cell keeps showing it until this settles (by then the screen has
+   * refetched). Resolving to `{ok: false, message}` keeps the text and shows the message.
+   */
   onCommit: (value: T) => Promise<unknown> | void;
-  /** Enter, after a successful commit. */
+  /** Enter, after a successful commit (in the builder: on to the next row). */
   onEnter?: () => void;
+  /** Shown after the input, inside the cell (a %1RM's load in kg, say). */
+  after?: React.ReactNode;
+  title?: string;
   rxId?: string;
   field?: string;
   className?: string;
@@ -42,12 +48,15 @@ export function Cell<T>(props: CellProps<T>) {
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const typed = useRef(0);
+  const inFlight = useRef<string | null>(null);
   const ref = useRef<HTMLInputElement>(null);
   const errorId = useId();
   useFocusRequest(ref, rxId, field);
 
   const commit = (): boolean => {
     if (draft === null) return true;
+    // The text already on its way (Enter, then the blur of moving on): not a second edit.
+    if (draft === inFlight.current) return true;
     const parsed = parse(draft);
     if (!parsed.ok) {
       setError(parsed.error);
@@ -59,10 +68,23 @@ export function Cell<T>(props: CellProps<T>) {
       return true;
     }
     const generation = typed.current;
-    setDraft(format(parsed.value));
-    void Promise.resolve(onCommit(parsed.value)).finally(() => {
-      if (typed.current === generation) setDraft(null);
+    const text = format(parsed.value);
+    setDraft(text);
+    inFlight.current = text;
+    const settled = Promise.resolve(onCommit(parsed.value));
+    void settled.finally(() => {
+      if (inFlight.current === text) inFlight.current = null;
     });
+    void settled.then(
+      (result) => {
+        if (typed.current !== generation) return;
+        // A refusal the caller wants shown here ({ok: false, message}): keep what was typed.
+        const refused = result && typeof result === 'object' && (result as { ok?: unknown }).ok === false;
+        if (refused) setError(String((result as { message?: unknown }).message ?? 'Not saved'));
+        else setDraft(null);
+      },
+      () => typed.current === generation && setDraft(null),
+    );
     return true;
   };
 
@@ -73,7 +95,7 @@ export function Cell<T>(props: CellProps<T>) {
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === 'Enter' && !event.altKey && !event.ctrlKey && !event.metaKey) {
+    if (event.key === 'Enter' && !event.altKey && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
       event.preventDefault();
       if (commit()) onEnter?.();
     } else if (event.key === 'Escape' && (draft !== null || error !== null)) {
@@ -99,6 +121,8 @@ export function Cell<T>(props: CellProps<T>) {
         autoComplete="off"
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? errorId : undefined}
+        data-dirty={draft !== null ? 'true' : undefined}
+        title={props.title}
         onChange={(e) => {
           typed.current++;
           setDraft(e.target.value);
@@ -109,6 +133,7 @@ export function Cell<T>(props: CellProps<T>) {
         }}
         onKeyDown={onKeyDown}
       />
+      {props.after}
       {error && (
         <div className="cell-error" id={errorId} role="alert">
           {error}

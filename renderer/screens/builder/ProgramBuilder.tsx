@@ -1,11 +1,13 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { daysInWeekOrder } from '../../../protocol/calendar.ts';
 import type { Exercise, ProgramDetail, Units, Workout } from '../../../preload/api.ts';
 import { ConfirmDialog } from '../../components/Modal.tsx';
 import { parseText, type Parsed } from '../../lib/cells.ts';
 import { DAY_NAMES, formatDayMonth, plannedDate, plural, slotName } from '../../lib/format.ts';
 import { useActions, useApp } from '../../store/context.tsx';
-import { Cell } from './Cell.tsx';
+import { Cell, useFocusRequest } from './Cell.tsx';
 import { AssignDialog, CopyWeekDialog, SaveTemplateDialog } from './dialogs.tsx';
+import { ProgramOverview } from './ProgramOverview.tsx';
 import { WorkoutCard } from './WorkoutCard.tsx';
 
 const parseName = (text: string): Parsed<string> => (text.trim() ? { ok: true, value: text.trim() } : { ok: false, error: 'A program needs a name' });
@@ -17,16 +19,23 @@ const parseNotes = parseText(10_000, 'Notes');
 
 type Dialog = 'assign' | 'template' | 'delete' | null;
 
-/** The program builder: weeks as tabs, days as sections, each workout a table of prescriptions. */
+/**
+ * The program builder: weeks as tabs, days as sections, each workout a table of prescriptions;
+ * or the overview of every week at once. The week and the mode are in the URL.
+ */
 export function ProgramBuilder() {
   const program = useApp((s) => s.program);
+  const view = useApp((s) => s.view);
   const exercises = useApp((s) => s.exercises.items);
   const units = useApp((s) => s.settings?.units ?? 'kg');
+  const weekStartsOn = useApp((s) => s.settings?.weekStartsOn ?? 1);
   const { navigate } = useActions();
-  const [week, setWeek] = useState(1);
   const detail = program.detail;
   const weeks = detail?.weeks ?? 1;
+  const week = view.name === 'program' ? (view.week ?? 1) : 1;
+  const overview = view.name === 'program' && !!view.overview;
   const shownWeek = Math.min(week, weeks);
+  const setWeek = (w: number) => detail && navigate({ name: 'program', id: detail.id, week: w });
 
   if (!program.loaded) return <main className="screen" aria-label="Program" />;
   if (!detail) {
@@ -44,22 +53,43 @@ export function ProgramBuilder() {
 
   return (
     <main className="screen builder" aria-label={`Program ${detail.name}`}>
-      <ProgramHeader detail={detail} />
-      <WeekTabs detail={detail} week={shownWeek} onWeek={setWeek} />
-      <div role="tabpanel" id={`week-panel-${shownWeek}`} aria-labelledby={`week-tab-${shownWeek}`} className="week-panel">
-        {DAY_NAMES.map((_, i) => (
-          <DaySection key={i + 1} detail={detail} week={shownWeek} day={i + 1} exercises={exercises} units={units} />
-        ))}
-      </div>
+      <ProgramHeader detail={detail} overview={overview} week={shownWeek} />
+      {overview ? (
+        <ProgramOverview detail={detail} units={units} weekStartsOn={weekStartsOn} />
+      ) : (
+        <>
+          <WeekTabs detail={detail} week={shownWeek} onWeek={setWeek} />
+          <div role="tabpanel" id={`week-panel-${shownWeek}`} aria-labelledby={`week-tab-${shownWeek}`} className="week-panel">
+            {daysInWeekOrder(weekStartsOn).map((day, i) => (
+              <DaySection key={day} detail={detail} week={shownWeek} day={day} exercises={exercises} units={units} weekStartsOn={weekStartsOn} first={i === 0} />
+            ))}
+          </div>
+        </>
+      )}
     </main>
   );
 }
 
-function ProgramHeader({ detail }: { detail: ProgramDetail }) {
+/** Weeks that still hold workouts past a new, lower number of weeks. */
+function laterWorkouts(detail: ProgramDetail, weeks: number): Workout[] {
+  return detail.workouts.filter((w) => w.week > weeks);
+}
+
+function ProgramHeader({ detail, overview, week }: { detail: ProgramDetail; overview: boolean; week: number }) {
   const actions = useActions();
   const [dialog, setDialog] = useState<Dialog>(null);
   const [startDraft, setStartDraft] = useState<string | null>(null);
+  const [lowering, setLowering] = useState<number | null>(null);
   const close = () => setDialog(null);
+
+  /** Fewer weeks than hold workouts asks first: those workouts would otherwise vanish from view. */
+  const commitWeeks = (weeks: number) => {
+    if (laterWorkouts(detail, weeks).length) {
+      setLowering(weeks);
+      return;
+    }
+    return actions.updateProgram(detail.id, { weeks });
+  };
 
   const commitStart = () => {
     if (startDraft === null || startDraft === (detail.startDate ?? '')) return setStartDraft(null);
@@ -78,6 +108,14 @@ function ProgramHeader({ detail }: { detail: ProgramDetail }) {
       <div className="builder-title-row">
         <Cell label="Program name" className="program-name" value={detail.name} format={(v) => v} parse={parseName} onCommit={(name) => actions.updateProgram(detail.id, { name })} />
         <div className="toolbar">
+          <div className="segmented" role="group" aria-label="Show">
+            <button type="button" aria-pressed={!overview} onClick={() => actions.navigate({ name: 'program', id: detail.id, week })}>
+              Weeks
+            </button>
+            <button type="button" aria-pressed={overview} onClick={() => actions.navigate({ name: 'program', id: detail.id, overview: true })}>
+              Overview
+            </button>
+          </div>
           <button type="button" onClick={() => setDialog('assign')}>
             Assign…
           </button>
@@ -93,7 +131,7 @@ function ProgramHeader({ detail }: { detail: ProgramDetail }) {
         <span className="chip">{detail.isTemplate ? 'template' : `for ${detail.traineeName ?? 'a client'}`}</span>
         <label className="inline-field">
           <span>Weeks</span>
-          <Cell label="Weeks" className="weeks-input" value={detail.weeks} format={String} parse={parseWeeks} inputMode="numeric" onCommit={(weeks) => actions.updateProgram(detail.id, { weeks })} />
+          <Cell label="Weeks" className="weeks-input" value={detail.weeks} format={String} parse={parseWeeks} inputMode="numeric" onCommit={commitWeeks} />
         </label>
         {!detail.isTemplate && (
           <label className="inline-field">
@@ -115,6 +153,30 @@ function ProgramHeader({ detail }: { detail: ProgramDetail }) {
           <Cell label="Program notes" value={detail.notes} format={(v) => v ?? ''} parse={parseNotes} placeholder="Program notes" onCommit={(notes) => actions.updateProgram(detail.id, { notes })} />
         </div>
       </div>
+      {lowering !== null && (
+        <ConfirmDialog
+          title={`Cut the program to ${plural(lowering, 'week')}?`}
+          message={(() => {
+            const later = laterWorkouts(detail, lowering);
+            const weeks = [...new Set(later.map((w) => w.week))].sort((a, b) => a - b);
+            const exercises = later.reduce((n, w) => n + w.prescriptions.length, 0);
+            return (
+              <p>
+                {weeks.length === 1 ? `Week ${weeks[0]} holds` : `Weeks ${weeks[0]}–${weeks.at(-1)} hold`} {plural(later.length, 'workout')} ({plural(exercises, 'exercise')}). They will be
+                deleted with the weeks. You can undo it (Ctrl+Z).
+              </p>
+            );
+          })()}
+          confirmLabel={`Delete ${plural(laterWorkouts(detail, lowering).length, 'workout')}`}
+          danger
+          onCancel={() => setLowering(null)}
+          onConfirm={() => {
+            const weeks = lowering;
+            setLowering(null);
+            void actions.updateProgram(detail.id, { weeks }, { removeLaterWeeks: true });
+          }}
+        />
+      )}
       {dialog === 'assign' && <AssignDialog program={detail} onClose={close} />}
       {dialog === 'template' && <SaveTemplateDialog program={detail} onClose={close} />}
       {dialog === 'delete' && (
@@ -122,7 +184,7 @@ function ProgramHeader({ detail }: { detail: ProgramDetail }) {
           title="Delete this program?"
           message={
             <p>
-              <strong>{detail.name}</strong> and its {plural(detail.workouts.length, 'workout')} will be deleted{detail.traineeName ? ` from ${detail.traineeName}’s plan` : ''}. This cannot be undone.
+              <strong>{detail.name}</strong> and its {plural(detail.workouts.length, 'workout')} will be deleted{detail.traineeName ? ` from ${detail.traineeName}’s plan` : ''}. You can undo it (Ctrl+Z).
             </p>
           }
           confirmLabel="Delete program"
@@ -185,10 +247,14 @@ function WeekTabs({ detail, week, onWeek }: { detail: ProgramDetail; week: numbe
   );
 }
 
-function DaySection({ detail, week, day, exercises, units }: { detail: ProgramDetail; week: number; day: number; exercises: Exercise[]; units: Units }) {
+function DaySection(props: { detail: ProgramDetail; week: number; day: number; exercises: Exercise[]; units: Units; weekStartsOn: number; first: boolean }) {
+  const { detail, week, day, exercises, units } = props;
   const workouts = detail.workouts.filter((w) => w.week === week && w.day === day);
-  const date = plannedDate(detail.startDate, week, day);
+  const date = plannedDate(detail.startDate, week, day, props.weekStartsOn);
   const [adding, setAdding] = useState(false);
+  const addRef = useRef<HTMLButtonElement>(null);
+  // A program just created: the first step is a workout on the week's first day.
+  useFocusRequest(addRef, props.first ? `program:${detail.id}` : undefined, 'add-workout');
   return (
     <div className={`day${workouts.length ? '' : ' rest-day'}`} role="group" aria-label={slotName(week, day)}>
       <div className="day-header">
@@ -197,14 +263,14 @@ function DaySection({ detail, week, day, exercises, units }: { detail: ProgramDe
         {!workouts.length && !adding && <span className="muted small">Rest day</span>}
         <span className="spacer" />
         {!adding && (
-          <button type="button" className="quiet small" onClick={() => setAdding(true)} aria-label={`Add workout to ${slotName(week, day)}`}>
+          <button ref={addRef} type="button" className="quiet small" onClick={() => setAdding(true)} aria-label={`Add workout to ${slotName(week, day)}`}>
             + Workout
           </button>
         )}
       </div>
       {adding && <AddWorkout programId={detail.id} week={week} day={day} onDone={() => setAdding(false)} />}
       {workouts.map((w: Workout) => (
-        <WorkoutCard key={w.id} workout={w} programId={detail.id} weeks={detail.weeks} exercises={exercises} units={units} />
+        <WorkoutCard key={w.id} workout={w} programId={detail.id} weeks={detail.weeks} exercises={exercises} units={units} traineeName={detail.traineeName} />
       ))}
     </div>
   );

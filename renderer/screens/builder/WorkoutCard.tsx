@@ -1,13 +1,13 @@
 import { useState } from 'react';
-import type { Exercise, LoadUnit, PrescriptionInput, Units, Workout } from '../../../preload/api.ts';
+import type { Exercise, PrescriptionInput, Units, Workout } from '../../../preload/api.ts';
 import { ConfirmDialog } from '../../components/Modal.tsx';
-import type { QuickEntry } from '../../lib/cells.ts';
 import { parseText } from '../../lib/cells.ts';
+import type { FastRx } from '../../lib/fast-entry.ts';
 import { plural, workoutName } from '../../lib/format.ts';
 import { useActions } from '../../store/context.tsx';
 import { Cell } from './Cell.tsx';
-import { CopyDayDialog } from './dialogs.tsx';
-import { ExerciseCombo } from './ExerciseCombo.tsx';
+import { CopyDayDialog, ProgressRowsDialog } from './dialogs.tsx';
+import { ExerciseCombo, type QuickChoice } from './ExerciseCombo.tsx';
 import { COLUMNS, PrescriptionRow } from './PrescriptionRow.tsx';
 
 const parseTitle = (text: string) => {
@@ -16,28 +16,33 @@ const parseTitle = (text: string) => {
 };
 const parseNotes = parseText(10_000, 'Notes');
 
-/** A new row from the "Add exercise" line: 3×5 unless the coach typed a scheme. */
-export function newPrescription(exerciseId: string, quick: QuickEntry['rx'], units: Units): PrescriptionInput {
+/** A new row from the "Add exercise" line: exactly what was typed, 3×5 where nothing was. */
+export function newPrescription(exerciseId: string, quick: FastRx): PrescriptionInput {
   const input: PrescriptionInput = { exerciseId, sets: quick.sets ?? 3, reps: quick.reps ?? '5' };
-  if (quick.load !== undefined) {
-    input.load = quick.load;
-    input.loadUnit = (quick.loadUnit ?? units) as LoadUnit;
-  }
+  for (const key of ['kind', 'load', 'loadUnit', 'rpe'] as const) if (quick[key] !== undefined) Object.assign(input, { [key]: quick[key] });
   return input;
 }
 
 /** One workout: its title, its actions, and the table of prescriptions. */
-export function WorkoutCard(props: { workout: Workout; programId: string; weeks: number; exercises: Exercise[]; units: Units }) {
+export function WorkoutCard(props: { workout: Workout; programId: string; weeks: number; exercises: Exercise[]; units: Units; traineeName: string | null }) {
   const { workout, weeks, exercises, units } = props;
   const actions = useActions();
-  const [copying, setCopying] = useState(false);
-  const [deleting, setDeleting] = useState(false);
+  const [dialog, setDialog] = useState<'copy' | 'delete' | 'progress' | null>(null);
   const name = workoutName(workout.week, workout.day, workout.title);
   const rows = workout.prescriptions;
   const lastId = rows.length ? rows[rows.length - 1]!.id : null;
 
-  const add = async (exerciseId: string, quick: QuickEntry['rx']) => {
-    await actions.addPrescription(workout.id, newPrescription(exerciseId, quick, units), lastId);
+  /** Fast entry: create the exercise if it is new, then the row; a refusal is said at the field. */
+  const quickAdd = async (choice: QuickChoice, rx: FastRx): Promise<{ ok: true } | { ok: false; message: string }> => {
+    let exerciseId: string;
+    if ('exercise' in choice) exerciseId = choice.exercise.id;
+    else {
+      const created = await actions.createExercise(choice.create, { inline: true });
+      if (!created.ok) return created;
+      exerciseId = created.value.id;
+    }
+    const added = await actions.addPrescription(workout.id, newPrescription(exerciseId, rx), lastId, { inline: true });
+    return added.ok ? { ok: true } : added;
   };
 
   return (
@@ -55,10 +60,13 @@ export function WorkoutCard(props: { workout: Workout; programId: string; weeks:
         {workout.pending && <span className="pending-dot" title="Not yet synced" aria-label="not yet synced" />}
         <span className="muted small">{plural(rows.length, 'exercise')}</span>
         <span className="spacer" />
-        <button type="button" className="quiet" onClick={() => setCopying(true)} aria-label={`Copy day ${name}`}>
+        <button type="button" className="quiet" onClick={() => setDialog('progress')} disabled={rows.length === 0 || weeks < 2} aria-label={`Progress rows of ${name}`}>
+          Progress…
+        </button>
+        <button type="button" className="quiet" onClick={() => setDialog('copy')} aria-label={`Copy day ${name}`}>
           Copy day…
         </button>
-        <button type="button" className="quiet danger-quiet" onClick={() => (rows.length ? setDeleting(true) : void actions.deleteWorkout(workout.id))} aria-label={`Delete workout ${name}`}>
+        <button type="button" className="quiet danger-quiet" onClick={() => (rows.length ? setDialog('delete') : void actions.deleteWorkout(workout.id, name))} aria-label={`Delete workout ${name}`}>
           Delete
         </button>
       </header>
@@ -100,6 +108,9 @@ export function WorkoutCard(props: { workout: Workout; programId: string; weeks:
                 rx={rx}
                 index={i}
                 workoutId={workout.id}
+                where={name}
+                units={units}
+                traineeName={props.traineeName}
                 previousId={rows[i - 1]?.id ?? null}
                 nextId={rows[i + 1]?.id ?? null}
                 exercises={exercises}
@@ -114,16 +125,11 @@ export function WorkoutCard(props: { workout: Workout; programId: string; weeks:
                 <ExerciseCombo
                   label="Add exercise"
                   value=""
-                  quick
-                  placeholder="Add exercise — e.g. Back squat 5x5 @ 100kg"
+                  placeholder="Add exercise — e.g. Back squat 5x5 @ 100kg @RPE8"
                   exercises={exercises}
                   rxId={`add:${workout.id}`}
                   field="exercise"
-                  onPick={(exercise, quick) => add(exercise.id, quick)}
-                  onCreate={async (exerciseName, quick) => {
-                    const exercise = await actions.createExercise(exerciseName);
-                    if (exercise) await add(exercise.id, quick);
-                  }}
+                  onQuick={quickAdd}
                 />
               </td>
             </tr>
@@ -133,21 +139,22 @@ export function WorkoutCard(props: { workout: Workout; programId: string; weeks:
       <div className="workout-notes">
         <Cell label="Workout notes" value={workout.notes} format={(v) => v ?? ''} parse={parseNotes} placeholder="Notes for this workout" onCommit={(notes) => actions.updateWorkout(workout.id, { notes })} />
       </div>
-      {copying && <CopyDayDialog workout={workout} weeks={weeks} onClose={() => setCopying(false)} />}
-      {deleting && (
+      {dialog === 'copy' && <CopyDayDialog workout={workout} weeks={weeks} onClose={() => setDialog(null)} />}
+      {dialog === 'progress' && <ProgressRowsDialog workout={workout} weeks={weeks} units={units} onClose={() => setDialog(null)} />}
+      {dialog === 'delete' && (
         <ConfirmDialog
           title="Delete this workout?"
           message={
             <p>
-              <strong>{name}</strong> and its {plural(rows.length, 'exercise')} will be deleted from the program.
+              <strong>{name}</strong> and its {plural(rows.length, 'exercise')} will be deleted from the program. You can undo it (Ctrl+Z).
             </p>
           }
           confirmLabel="Delete workout"
           danger
-          onCancel={() => setDeleting(false)}
+          onCancel={() => setDialog(null)}
           onConfirm={() => {
-            setDeleting(false);
-            void actions.deleteWorkout(workout.id);
+            setDialog(null);
+            void actions.deleteWorkout(workout.id, name);
           }}
         />
       )}

@@ -1,21 +1,44 @@
 import { useState, type FormEvent } from 'react';
-import type { ProgramDetail, Workout } from '../../../preload/api.ts';
+import { progress } from '../../../domain/progression.ts';
+import { progression as progressionSchema, problemWith } from '../../../preload/api-params.ts';
+import type { CopyMode, Prescription, ProgramDetail, Progression, Units, Workout } from '../../../preload/api.ts';
 import { FieldError, Modal, ModalActions } from '../../components/Modal.tsx';
-import { DAY_NAMES, formatDate, nextMonday, slotName, workoutName } from '../../lib/format.ts';
+import { parseReps } from '../../lib/cells.ts';
+import { DAY_NAMES, formatDate, formatPrescription, listWeeks, nextMonday, plural, slotName, workoutName } from '../../lib/format.ts';
 import { useActions, useApp } from '../../store/context.tsx';
 
 const weekNumbers = (weeks: number) => Array.from({ length: weeks }, (_, i) => i + 1);
 
+/** Replace or add, when the copy lands where workouts already are. */
+function ModeChoice({ mode, onMode, what, existing }: { mode: CopyMode; onMode: (m: CopyMode) => void; what: string; existing: string }) {
+  return (
+    <fieldset className="radio-group" aria-label="Existing workouts">
+      <legend>{existing}</legend>
+      <label className="check">
+        <input type="radio" name="copy-mode" checked={mode === 'replace'} onChange={() => onMode('replace')} />
+        Replace them: they are deleted and {what} copied in (one step: Ctrl+Z undoes it)
+      </label>
+      <label className="check">
+        <input type="radio" name="copy-mode" checked={mode === 'add'} onChange={() => onMode('add')} />
+        Add {what} beside them
+      </label>
+    </fieldset>
+  );
+}
+
 export function CopyDayDialog({ workout, weeks, onClose }: { workout: Workout; weeks: number; onClose: () => void }) {
   const { copyDay, notify } = useActions();
+  const program = useApp((s) => s.program.detail);
   const [week, setWeek] = useState(Math.min(workout.week + 1, weeks));
   const [day, setDay] = useState(workout.day);
+  const [mode, setMode] = useState<CopyMode>('replace');
+  const there = (program?.workouts ?? []).filter((w) => w.week === week && w.day === day && w.id !== workout.id);
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     onClose();
-    const id = await copyDay(workout.id, week, day);
-    if (id) notify(`Copied ${workout.title || 'the workout'} to ${slotName(week, day)}.`);
+    const id = await copyDay(workout.id, week, day, there.length ? mode : 'add');
+    if (id) notify(`Copied ${workout.title || 'the workout'} to ${slotName(week, day)}${there.length && mode === 'replace' ? `, replacing ${plural(there.length, 'workout')}` : ''}.`, 'info', { undo: true });
   };
 
   return (
@@ -44,18 +67,162 @@ export function CopyDayDialog({ workout, weeks, onClose }: { workout: Workout; w
             </select>
           </label>
         </div>
-        <ModalActions onClose={onClose} submit="Copy day" />
+        {there.length > 0 && (
+          <ModeChoice
+            mode={mode}
+            onMode={setMode}
+            what="this workout"
+            existing={`${slotName(week, day)} already has ${there.map((w) => `${w.title || 'a workout'} (${plural(w.prescriptions.length, 'exercise')})`).join(', ')}.`}
+          />
+        )}
+        <ModalActions onClose={onClose} submit={there.length && mode === 'replace' ? 'Replace and copy' : 'Copy day'} />
       </form>
     </Modal>
   );
 }
 
+type StepKind = 'none' | 'step' | 'wave';
+
+/** The progression form: load, reps and RPE, each unchanged, stepped per week, or (reps, RPE) a wave. */
+function useProgressionForm(units: Units) {
+  const [loadUnit, setLoadUnit] = useState<'none' | Units | '%'>('none');
+  const [loadStep, setLoadStep] = useState(units === 'kg' ? '2.5' : '5');
+  const [repsKind, setRepsKind] = useState<StepKind>('none');
+  const [repsValue, setRepsValue] = useState('');
+  const [rpeKind, setRpeKind] = useState<StepKind>('none');
+  const [rpeValue, setRpeValue] = useState('');
+
+  const read = (): { ok: true; progression: Progression | null } | { ok: false; error: string } => {
+    const p: Progression = {};
+    if (loadUnit !== 'none') {
+      const step = Number(loadStep.replace(',', '.'));
+      if (!loadStep.trim() || !Number.isFinite(step)) return { ok: false, error: 'Load step must be a number, e.g. 2.5' };
+      p.load = { step, unit: loadUnit };
+    }
+    if (repsKind === 'step') p.reps = { step: Number(repsValue) };
+    if (repsKind === 'wave') {
+      const wave: string[] = [];
+      for (const part of repsValue.split(/[,\s]+/).filter(Boolean)) {
+        const r = parseReps(part);
+        if (!r.ok) return { ok: false, error: `Rep wave: ${r.error}` };
+        wave.push(r.value);
+      }
+      p.reps = { wave };
+    }
+    if (rpeKind === 'step') p.rpe = { step: Number(rpeValue.replace(',', '.')) };
+    if (rpeKind === 'wave') p.rpe = { wave: rpeValue.split(/[,\s]+/).filter(Boolean).map((v) => Number(v.replace(',', '.'))) };
+    if (!p.load && !p.reps && !p.rpe) return { ok: true, progression: null };
+    const problem = problemWith('Progression', progressionSchema, p);
+    return problem ? { ok: false, error: problem.replace('Progression load.step', 'Load step').replace('Progression reps', 'Reps').replace('Progression rpe', 'RPE') } : { ok: true, progression: p };
+  };
+
+  const fields = (
+    <fieldset className="progression">
+      <legend>Progression per week</legend>
+      <div className="field-row">
+        <label className="field">
+          <span>Load</span>
+          <select value={loadUnit} onChange={(e) => setLoadUnit(e.target.value as typeof loadUnit)}>
+            <option value="none">No change</option>
+            <option value={units}>+ {units} per week</option>
+            <option value="%">+ % per week</option>
+          </select>
+        </label>
+        {loadUnit !== 'none' && (
+          <label className="field">
+            <span>{loadUnit === '%' ? 'Percent' : `Step (${units})`}</span>
+            <input value={loadStep} onChange={(e) => setLoadStep(e.target.value)} inputMode="decimal" />
+          </label>
+        )}
+      </div>
+      <div className="field-row">
+        <label className="field">
+          <span>Reps</span>
+          <select value={repsKind} onChange={(e) => setRepsKind(e.target.value as StepKind)}>
+            <option value="none">No change</option>
+            <option value="step">Change by … per week</option>
+            <option value="wave">Wave</option>
+          </select>
+        </label>
+        {repsKind !== 'none' && (
+          <label className="field grow">
+            <span>{repsKind === 'wave' ? 'Reps, week by week (e.g. 10, 8, 6)' : 'Reps per week (e.g. -1)'}</span>
+            <input value={repsValue} onChange={(e) => setRepsValue(e.target.value)} />
+          </label>
+        )}
+      </div>
+      <div className="field-row">
+        <label className="field">
+          <span>RPE</span>
+          <select value={rpeKind} onChange={(e) => setRpeKind(e.target.value as StepKind)}>
+            <option value="none">No change</option>
+            <option value="step">Change by … per week</option>
+            <option value="wave">Wave</option>
+          </select>
+        </label>
+        {rpeKind !== 'none' && (
+          <label className="field grow">
+            <span>{rpeKind === 'wave' ? 'RPE, week by week (e.g. 7, 8, 9)' : 'RPE per week (e.g. 0.5)'}</span>
+            <input value={rpeValue} onChange={(e) => setRpeValue(e.target.value)} inputMode="decimal" />
+          </label>
+        )}
+      </div>
+      <p className="hint">A % per week grows kg and lb loads by that percentage and adds that many points to %1RM loads.</p>
+    </fieldset>
+  );
+  return { fields, read };
+}
+
+/** What rows become in the weeks chosen, for the dialog to show before anything is written. */
+function Preview({ rows, fromWeek, toWeeks, progression, units }: { rows: Prescription[]; fromWeek: number; toWeeks: number[]; progression: Progression | null; units: Units }) {
+  if (!progression || rows.length === 0 || toWeeks.length === 0) return null;
+  const shownWeeks = toWeeks.slice(0, 4);
+  return (
+    <table className="table preview" aria-label="Preview">
+      <thead>
+        <tr>
+          <th scope="col">Exercise</th>
+          <th scope="col">Week {fromWeek}</th>
+          {shownWeeks.map((w) => (
+            <th scope="col" key={w}>
+              Week {w}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>
+        {rows.slice(0, 6).map((rx) => (
+          <tr key={rx.id}>
+            <th scope="row">{rx.exerciseName}</th>
+            <td>{formatPrescription(rx, units)}</td>
+            {shownWeeks.map((w) => {
+              const r = progress({ reps: rx.reps, load: rx.load, loadUnit: rx.loadUnit, rpe: rx.rpe }, w - fromWeek, progression);
+              return (
+                <td key={w} className={r.ok ? undefined : 'warn'}>
+                  {r.ok ? `${formatPrescription({ ...rx, ...r.fields, loadUnit: r.fields.loadUnit as Prescription['loadUnit'] }, units)}${r.fields.rpe !== null ? ` · RPE ${r.fields.rpe}` : ''}` : r.message}
+                </td>
+              );
+            })}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export function CopyWeekDialog({ program, fromWeek, onClose }: { program: ProgramDetail; fromWeek: number; onClose: () => void }) {
   const { copyWeek, notify } = useActions();
+  const units = useApp((s) => s.settings?.units ?? 'kg');
   const others = weekNumbers(program.weeks).filter((w) => w !== fromWeek);
   const [chosen, setChosen] = useState<Set<number>>(new Set(others.filter((w) => w > fromWeek)));
+  const [mode, setMode] = useState<CopyMode>('replace');
   const [error, setError] = useState<string | null>(null);
-  const count = program.workouts.filter((w) => w.week === fromWeek).length;
+  const form = useProgressionForm(units);
+  const source = program.workouts.filter((w) => w.week === fromWeek);
+  const toWeeks = [...chosen].sort((a, b) => a - b);
+  const occupied = toWeeks.filter((w) => program.workouts.some((x) => x.week === w));
+  const occupiedCount = program.workouts.filter((w) => occupied.includes(w.week)).length;
+  const progression = form.read();
 
   const toggle = (w: number) =>
     setChosen((prev) => {
@@ -67,16 +234,19 @@ export function CopyWeekDialog({ program, fromWeek, onClose }: { program: Progra
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (chosen.size === 0) return setError('Choose at least one week.');
-    const toWeeks = [...chosen].sort((a, b) => a - b);
+    if (toWeeks.length === 0) return setError('Choose at least one week.');
+    if (!progression.ok) return setError(progression.error);
     onClose();
-    if (await copyWeek(program.id, fromWeek, toWeeks)) notify(`Copied week ${fromWeek} to ${toWeeks.length === 1 ? `week ${toWeeks[0]}` : `weeks ${toWeeks.join(', ')}`}.`);
+    const replaced = occupied.length && mode === 'replace';
+    if (await copyWeek(program.id, fromWeek, toWeeks, { mode: occupied.length ? mode : 'add', progression: progression.progression })) {
+      notify(`Copied week ${fromWeek} to ${listWeeks(toWeeks)}${replaced ? `, replacing ${plural(occupiedCount, 'workout')}` : ''}.`, 'info', { undo: true });
+    }
   };
 
   return (
-    <Modal title={`Copy week ${fromWeek}`} onClose={onClose}>
+    <Modal title={`Copy week ${fromWeek}`} onClose={onClose} wide>
       <form onSubmit={submit} className="form">
-        <p className="muted">Copies the {count === 1 ? 'workout' : `${count} workouts`} of week {fromWeek} into each week you choose.</p>
+        <p className="muted">Copies the {source.length === 1 ? 'workout' : `${source.length} workouts`} of week {fromWeek} into each week you choose.</p>
         {others.length === 0 ? (
           <p>This program has one week. Add weeks first.</p>
         ) : (
@@ -98,12 +268,104 @@ export function CopyWeekDialog({ program, fromWeek, onClose }: { program: Progra
             </div>
           </fieldset>
         )}
+        {occupied.length > 0 && (
+          <ModeChoice
+            mode={mode}
+            onMode={setMode}
+            what={`week ${fromWeek}’s workouts`}
+            existing={`${sentenceCase(listWeeks(occupied))} already ${occupied.length === 1 ? 'has' : 'have'} ${plural(occupiedCount, 'workout')}.`}
+          />
+        )}
+        {form.fields}
+        <Preview rows={source.flatMap((w) => w.prescriptions)} fromWeek={fromWeek} toWeeks={toWeeks} progression={progression.ok ? progression.progression : null} units={units} />
         <FieldError error={error} />
-        <ModalActions onClose={onClose} submit="Copy week" />
+        <ModalActions onClose={onClose} submit={occupied.length && mode === 'replace' ? 'Replace and copy' : 'Copy week'} />
       </form>
     </Modal>
   );
 }
+
+/** A progression from some rows of a workout to the same exercises on the same day of other weeks. */
+export function ProgressRowsDialog({ workout, weeks, units, onClose }: { workout: Workout; weeks: number; units: Units; onClose: () => void }) {
+  const { progressRows, notify } = useActions();
+  const rows = workout.prescriptions;
+  const [from, setFrom] = useState(1);
+  const [to, setTo] = useState(rows.length);
+  const later = weekNumbers(weeks).filter((w) => w > workout.week);
+  const [chosen, setChosen] = useState<Set<number>>(new Set(later));
+  const [error, setError] = useState<string | null>(null);
+  const form = useProgressionForm(units);
+  const progression = form.read();
+  const picked = rows.slice(Math.min(from, to) - 1, Math.max(from, to));
+  const toWeeks = [...chosen].sort((a, b) => a - b);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (toWeeks.length === 0) return setError('Choose at least one week.');
+    if (!progression.ok) return setError(progression.error);
+    if (!progression.progression) return setError('Choose what changes: load, reps or RPE.');
+    onClose();
+    const result = await progressRows(workout.id, picked.map((r) => r.id), toWeeks, progression.progression);
+    if (result) notify(`Progressed ${plural(result.changed, 'row')} in ${listWeeks(toWeeks)}.${result.missing.length ? ` Not found: ${result.missing.join('; ')}.` : ''}`, 'info', { undo: true });
+  };
+
+  return (
+    <Modal title={`Progress ${workoutName(workout.week, workout.day, workout.title)}`} onClose={onClose} wide>
+      <form onSubmit={submit} className="form">
+        <p className="muted">Sets these rows’ exercises on {DAY_NAMES[workout.day - 1]} of the weeks you choose from this week’s values, progressed week by week.</p>
+        <div className="field-row">
+          <label className="field">
+            <span>From row</span>
+            <select value={from} onChange={(e) => setFrom(Number(e.target.value))}>
+              {rows.map((r, i) => (
+                <option key={r.id} value={i + 1}>
+                  {i + 1}. {r.exerciseName}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label className="field">
+            <span>To row</span>
+            <select value={to} onChange={(e) => setTo(Number(e.target.value))}>
+              {rows.map((r, i) => (
+                <option key={r.id} value={i + 1}>
+                  {i + 1}. {r.exerciseName}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
+        <fieldset className="week-picks">
+          <legend>In weeks</legend>
+          {later.length === 0 && <p className="empty">This is the last week.</p>}
+          {later.map((w) => (
+            <label key={w} className="check">
+              <input
+                type="checkbox"
+                checked={chosen.has(w)}
+                onChange={() =>
+                  setChosen((prev) => {
+                    const next = new Set(prev);
+                    if (next.has(w)) next.delete(w);
+                    else next.add(w);
+                    return next;
+                  })
+                }
+              />
+              Week {w}
+            </label>
+          ))}
+        </fieldset>
+        {form.fields}
+        <Preview rows={picked} fromWeek={workout.week} toWeeks={toWeeks} progression={progression.ok ? progression.progression : null} units={units} />
+        <FieldError error={error} />
+        <ModalActions onClose={onClose} submit="Progress rows" />
+      </form>
+    </Modal>
+  );
+}
+
+const sentenceCase = (t: string) => t[0]!.toUpperCase() + t.slice(1);
 
 /**
  * Assigns a copy of a program (a template, usually) to one client or several at once, from a
