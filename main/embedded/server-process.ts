@@ -43,12 +43,13 @@ export function startServerProcess(
     stdio: ['pipe', 'pipe', 'pipe'],
     env: { ...process.env, ...opts.env },
   });
+  // Until it listens, what the server says is kept: a failure's message is the caller's to tell.
   const said: string[] = [];
+  let listening = false;
+  const log = (line: string) => (opts.onLog ? opts.onLog(line) : process.stderr.write(`${line}\n`));
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    if (listening) return log(line);
     said.push(line);
-    if (said.length > 5) said.shift();
-    if (opts.onLog) opts.onLog(line);
-    else process.stderr.write(`${line}\n`);
   });
   return new Promise((resolve, reject) => {
     const lines = createInterface({ input: child.stdout! });
@@ -62,6 +63,8 @@ export function startServerProcess(
       const m = /^listening (\S+)/.exec(line);
       if (!m) return;
       child.off('close', onExit);
+      listening = true;
+      for (const early of said.splice(0)) log(early);
       resolve({
         url: m[1]!,
         child,

@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { serverAdmin } from '../../main/embedded/server-process.ts';
 import { killAllChildren, runClient, serverRows, within, type CanonicalRow } from '../e2e/support.ts';
-import { findChromium, launchBrowser, newPage, RENDERER_DIR, ROOT, SCREENSHOTS, startStack, type Stack } from './support.ts';
+import { eventually, findChromium, launchBrowser, newPage, RENDERER_DIR, ROOT, SCREENSHOTS, startStack, type Stack } from './support.ts';
 
 const browser = findChromium();
 const skip = 'skip' in browser ? browser.skip : undefined;
@@ -25,26 +25,6 @@ const RECONNECT_MS = 30_000;
 function todayIso(): string {
   const now = new Date();
   return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
-}
-
-/** Polls `read` until `ok` holds; fails with the last value seen. */
-async function eventually<T>(what: string, read: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = ACTION_MS): Promise<T> {
-  const start = Date.now();
-  let last: T | undefined;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      last = await read();
-      lastError = undefined;
-      if (ok(last)) return last;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() - start > timeoutMs) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${lastError ? String(lastError) : JSON.stringify(last)}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('coach workstation in Chromium', () => {

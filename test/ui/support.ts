@@ -92,3 +92,23 @@ export async function startStack(dir: string): Promise<Stack> {
 export async function waitForText(page: Page, text: string | RegExp, timeout = 10_000): Promise<void> {
   await page.getByText(text).first().waitFor({ timeout });
 }
+
+/** Polls `read` until `ok` holds; fails with the last value seen. */
+export async function eventually<T>(what: string, read: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const start = Date.now();
+  let last: T | undefined;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      last = await read();
+      lastError = undefined;
+      if (ok(last)) return last;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() - start > timeoutMs) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${lastError ? String(lastError) : JSON.stringify(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
