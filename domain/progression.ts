@@ -1,6 +1,6 @@
 // Progression across weeks: what a prescription becomes `offset` weeks after the one it is
 // copied from. Pure, so the dialog's preview and the host's edit compute the same numbers.
-import { convertLoad, roundTo, DISPLAY_STEP, isUnits, type Units } from './units.ts';
+import { convertLoad, roundTo, DEFAULT_PLATE_INCREMENT, DISPLAY_STEP, isUnits, type Units } from './units.ts';
 
 export interface Progression {
   /** Added per week: kg or lb to kg/lb loads, or a percentage (kg/lb loads grow by it, %1RM loads gain that many points). */
@@ -38,15 +38,17 @@ function shiftReps(reps: string, step: number): string {
 
 /**
  * The row `offset` weeks on (offset ≥ 1). A value the limits refuse (a load over 10,000, reps
- * under 1, RPE outside 1–10) is an error that names it, never clipped silently.
+ * under 1, RPE outside 1–10) is an error that names it, never clipped silently. A load grown by
+ * a percentage is rounded to the plate increment of its unit (the coach's, else 2.5 kg / 5 lb);
+ * a step in kg or lb is added as is (converted and rounded to 0.5 kg / 1 lb across units).
  */
-export function progress(row: ProgressedFields, offset: number, p: Progression): Progressed {
+export function progress(row: ProgressedFields, offset: number, p: Progression, plates: Partial<Record<Units, number>> = {}): Progressed {
   const out: ProgressedFields = { ...row };
   if (p.load && row.load !== null) {
     const { step, unit } = p.load;
     if (unit === '%') {
       if (row.loadUnit === '%1rm') out.load = roundTo(row.load + offset * step, 0.1);
-      else if (isUnits(row.loadUnit)) out.load = roundTo(row.load * (1 + (offset * step) / 100), DISPLAY_STEP[row.loadUnit]);
+      else if (isUnits(row.loadUnit)) out.load = roundTo(row.load * (1 + (offset * step) / 100), plates[row.loadUnit] ?? DEFAULT_PLATE_INCREMENT[row.loadUnit]);
     } else if (isUnits(row.loadUnit)) {
       const added = convertLoad(offset * step, unit, row.loadUnit);
       out.load = unit === row.loadUnit ? roundTo(row.load + added, 0.001) : roundTo(row.load + added, DISPLAY_STEP[row.loadUnit]);

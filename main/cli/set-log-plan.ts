@@ -1,4 +1,6 @@
+import { percentOfMax } from '../../domain/strength.ts';
 import type { Fields } from '../../protocol/index.ts';
+import { currentMaxes } from '../host/maxes.ts';
 import type { Edit, LocalStore } from '../sync/local-store.ts';
 
 /** set_log.setIndex's upper bound in the protocol's schema. */
@@ -42,10 +44,14 @@ export function planSetLogs(store: LocalStore, req: SetLogRequest): Edit[] | str
   if (setIndex + req.count - 1 > MAX_SET_INDEX) {
     return `a session holds at most ${MAX_SET_INDEX + 1} sets and this one has ${setIndex}: log the rest in another session`;
   }
+  // A %1RM load is what the trainee sees in kg or lb: a percentage of their current max.
+  const maxes = currentMaxes(store, req.traineeId);
   for (let i = 0; i < req.count; i++) {
     const p = req.exerciseId ? undefined : prescriptions[i % prescriptions.length]!.fields;
     const targetReps = typeof p?.reps === 'string' ? p.reps : undefined;
-    const targetLoad = typeof p?.load === 'number' ? p.load : undefined;
+    const max = p?.loadUnit === '%1rm' ? maxes.get(String(p.exerciseId)) : undefined;
+    const percent = typeof p?.load === 'number' ? p.load : undefined;
+    const targetLoad = max && percent !== undefined ? percentOfMax(percent, max) : percent;
     const fields: Fields = {
       sessionId: req.sessionId,
       exerciseId: req.exerciseId ?? p!.exerciseId,
@@ -58,8 +64,9 @@ export function planSetLogs(store: LocalStore, req: SetLogRequest): Edit[] | str
       if (targetReps) fields.targetReps = targetReps;
       if (targetLoad !== undefined) fields.targetLoad = targetLoad;
       if (p.loadUnit === 'kg' || p.loadUnit === 'lb') fields.loadUnit = p.loadUnit;
+      else if (max) fields.loadUnit = max.unit;
     }
-    const load = req.load ?? (p?.loadUnit === '%1rm' ? undefined : targetLoad);
+    const load = req.load ?? (p?.loadUnit === '%1rm' && !max ? undefined : targetLoad);
     if (load !== undefined) fields.load = load;
     edits.push({ entity: 'set_log', id: req.newId(), action: 'put', fields });
   }

@@ -31,6 +31,7 @@ import {
   deleteWorkoutEdits,
   EditRefused,
   positionAfter,
+  type Plates,
   prescriptionFields,
   progressRowsEdits,
   workoutsOn,
@@ -115,7 +116,14 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   private activate(session: SavedSession): void {
     const store = new LocalStore(join(this.dataDir, `coach-${session.userId}.db`));
     const engine = new SyncEngine({ store, url: session.serverUrl, token: session.token });
-    engine.on('state', () => this.emit({ kind: 'sync', status: this.syncStatusOf(store, engine) }));
+    engine.on('state', () => {
+      // A failing local read (a disk error) must not take the app down: the engine reports it.
+      try {
+        this.emit({ kind: 'sync', status: this.syncStatusOf(store, engine) });
+      } catch (error) {
+        console.error(`could not read the sync state: ${(error as Error).message}`);
+      }
+    });
     engine.on('rows', (rows: Array<{ entity: string }>) => this.dataChanged(rows.map((r) => r.entity)));
     this.active = { session, store, engine, queries: new CoachQueries(store) };
     engine.start();
@@ -426,6 +434,12 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return copy.programId;
   }
 
+  /** The coach's plate increment, in their units (what % progressions round to). */
+  private plates(): Plates {
+    const { units, plateIncrement } = this.need().queries.settings(this.need().session.userId);
+    return { [units]: plateIncrement };
+  }
+
   // Workouts
 
   private weekInProgram(programId: string, week: number): void {
@@ -465,15 +479,15 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
 
   async copyWeek(programId: string, fromWeek: number, toWeeks: number[], options: { mode: CopyMode; progression?: Progression | null }): Promise<void> {
     for (const w of toWeeks) this.weekInProgram(programId, w);
-    const edits = this.planned(() => copyWeekEdits(this.need().store, programId, fromWeek, toWeeks, options.mode, options.progression));
-    const targets = toWeeks.filter((w) => w !== fromWeek);
+    const edits = this.planned(() => copyWeekEdits(this.need().store, programId, fromWeek, toWeeks, options.mode, options.progression, this.plates()));
+    const targets = [...new Set(toWeeks.filter((w) => w !== fromWeek))];
     this.edit(edits, `Copy week ${fromWeek} to week${targets.length === 1 ? '' : 's'} ${targets.join(', ')}`);
   }
 
   async progressRows(workoutId: string, rxIds: string[], toWeeks: number[], progression: Progression): Promise<{ changed: number; missing: string[] }> {
     const workout = this.row('workout', workoutId);
     for (const w of toWeeks) this.weekInProgram(String(workout.fields.programId), w);
-    const plan = this.planned(() => progressRowsEdits(this.need().store, workout, rxIds, toWeeks, progression));
+    const plan = this.planned(() => progressRowsEdits(this.need().store, workout, rxIds, toWeeks, progression, this.plates()));
     this.edit(plan.edits, `Progress ${plural(rxIds.length, 'row')} of ${this.describe('workout', workoutId)}`);
     return { changed: plan.edits.length, missing: plan.missing };
   }

@@ -22,11 +22,12 @@ function toMax(r: ViewRow, names: Map<string, string>): TrainingMax {
 
 const names = (store: LocalStore) => new Map(store.list('exercise').map((r) => [r.id, String(r.fields.name)]));
 
-/** A trainee's maxes, newest first (by date, then the latest written). */
+/** A trainee's maxes, newest first: by date, then the latest written (one not yet synced is the latest). */
 export function traineeMaxes(store: LocalStore, traineeId: string, exerciseNames = names(store)): TrainingMax[] {
+  const written = (r: { version: number; pending: boolean }) => (r.pending ? Number.MAX_SAFE_INTEGER : r.version);
   return store
     .children('max', traineeId)
-    .sort((a, b) => String(b.fields.date).localeCompare(String(a.fields.date)) || b.version - a.version || b.id.localeCompare(a.id))
+    .sort((a, b) => String(b.fields.date).localeCompare(String(a.fields.date)) || written(b) - written(a) || b.id.localeCompare(a.id))
     .map((r) => toMax(r, exerciseNames));
 }
 

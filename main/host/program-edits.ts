@@ -1,4 +1,5 @@
 import { progress, isProgression, type Progression, type ProgressedFields } from '../../domain/progression.ts';
+import type { Units } from '../../domain/units.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
 import type { PrescriptionInput } from '../../preload/api.ts';
 import type { Edit, LocalStore, ViewRow } from '../sync/local-store.ts';
@@ -29,10 +30,13 @@ function progressable(f: Fields): ProgressedFields {
   };
 }
 
+/** The coach's plate increment, for loads a progression in % computes. */
+export type Plates = Partial<Record<Units, number>>;
+
 /** Applies a progression to a prescription's fields, or refuses with the week and exercise named. */
-function progressed(store: LocalStore, fields: Fields, offset: number, week: number, p: Progression | null | undefined): Fields {
+function progressed(store: LocalStore, fields: Fields, offset: number, week: number, p: Progression | null | undefined, plates?: Plates): Fields {
   if (!isProgression(p)) return fields;
-  const result = progress(progressable(fields), offset, p);
+  const result = progress(progressable(fields), offset, p, plates);
   if (!result.ok) {
     const exercise = store.getRow('exercise', String(fields.exerciseId))?.fields.name ?? 'an exercise';
     throw new EditRefused(`Week ${week}, ${String(exercise)}: ${result.message}`);
@@ -55,6 +59,7 @@ export interface CopyTarget {
   /** Weeks after the source, for a progression. */
   offset?: number;
   progression?: Progression | null;
+  plates?: Plates;
 }
 
 /** Puts that copy a workout and its prescriptions under another program, week and day. */
@@ -68,7 +73,7 @@ export function copyWorkoutEdits(store: LocalStore, workout: ViewRow, target: Co
     .children('prescription', workout.id)
     .sort(byPosition)
     .forEach((p, i) => {
-      const fields = progressed(store, { ...p.fields, workoutId, position: (target.startPosition ?? 0) + i + 1 }, target.offset ?? 0, target.week, target.progression);
+      const fields = progressed(store, { ...p.fields, workoutId, position: (target.startPosition ?? 0) + i + 1 }, target.offset ?? 0, target.week, target.progression, target.plates);
       edits.push({ entity: 'prescription', id: newId(), action: 'put', fields });
     });
   return edits;
@@ -107,18 +112,18 @@ export function workoutsOn(store: LocalStore, programId: string, week: number, d
  * Copies week `fromWeek` onto each of `toWeeks`. `replace` deletes what those weeks held first;
  * `add` puts the copies beside it. A progression makes week n+k the source progressed k times.
  */
-export function copyWeekEdits(store: LocalStore, programId: string, fromWeek: number, toWeeks: number[], mode: 'replace' | 'add', progression?: Progression | null): Edit[] {
+export function copyWeekEdits(store: LocalStore, programId: string, fromWeek: number, toWeeks: number[], mode: 'replace' | 'add', progression?: Progression | null, plates?: Plates): Edit[] {
   const days = workoutsOn(store, programId, fromWeek);
   if (days.length === 0) throw new EditRefused(`week ${fromWeek} has no workouts to copy`);
   const edits: Edit[] = [];
-  for (const week of toWeeks.filter((w) => w !== fromWeek)) {
+  for (const week of new Set(toWeeks.filter((w) => w !== fromWeek))) {
     const existing = workoutsOn(store, programId, week);
     if (mode === 'replace') for (const w of existing) edits.push(...deleteWorkoutEdits(store, w.id));
     const taken = new Map<number, number>();
     if (mode === 'add') for (const w of existing) taken.set(Number(w.fields.day), Math.max(taken.get(Number(w.fields.day)) ?? -1, Number(w.fields.position ?? 0)));
     for (const w of days) {
       const day = Number(w.fields.day);
-      const copy = copyWorkoutEdits(store, w, { programId, week, day, offset: week - fromWeek, progression });
+      const copy = copyWorkoutEdits(store, w, { programId, week, day, offset: week - fromWeek, progression, plates });
       const after = taken.get(day);
       if (after !== undefined && copy[0]?.entity === 'workout') {
         copy[0].fields = { ...copy[0].fields, position: after + 1 };
@@ -145,7 +150,7 @@ export function copyDayEdits(store: LocalStore, workout: ViewRow, toWeek: number
  * A progression from rows of one workout to the same exercises on the same day of other
  * weeks: the k-th row of an exercise here changes the k-th row of that exercise there.
  */
-export function progressRowsEdits(store: LocalStore, workout: ViewRow, rxIds: string[], toWeeks: number[], p: Progression): { edits: Edit[]; missing: string[] } {
+export function progressRowsEdits(store: LocalStore, workout: ViewRow, rxIds: string[], toWeeks: number[], p: Progression, plates?: Plates): { edits: Edit[]; missing: string[] } {
   const programId = String(workout.fields.programId);
   const fromWeek = Number(workout.fields.week);
   const day = Number(workout.fields.day);
@@ -155,7 +160,7 @@ export function progressRowsEdits(store: LocalStore, workout: ViewRow, rxIds: st
   const occurrence = (list: ViewRow[], row: ViewRow) => list.filter((r) => r.fields.exerciseId === row.fields.exerciseId).indexOf(row);
   const edits: Edit[] = [];
   const missing: string[] = [];
-  for (const week of toWeeks.filter((w) => w !== fromWeek)) {
+  for (const week of new Set(toWeeks.filter((w) => w !== fromWeek))) {
     const target = workoutsOn(store, programId, week, day).find((w) => w.fields.title === workout.fields.title) ?? workoutsOn(store, programId, week, day)[0];
     const targetRows = target ? store.children('prescription', target.id).sort(byPosition) : [];
     for (const row of chosen) {
@@ -166,10 +171,12 @@ export function progressRowsEdits(store: LocalStore, workout: ViewRow, rxIds: st
         missing.push(`Week ${week}: no ${exercise}`);
         continue;
       }
-      const next = progressed(store, { ...row.fields }, week - fromWeek, week, p);
+      const next = progressed(store, { ...row.fields }, week - fromWeek, week, p, plates);
       const fields: Fields = {};
-      // Only what the progression is about: the other values of the row there stay its own.
-      for (const key of (['reps', 'load', 'rpe'] as const).filter((k) => p[k])) {
+      // Only what the progression is about: the other values of the row there stay its own. A
+      // load goes with the unit it was computed in.
+      const keys = (['reps', 'load', 'rpe'] as const).filter((k) => p[k]).flatMap((k) => (k === 'load' ? (['load', 'loadUnit'] as const) : [k]));
+      for (const key of keys) {
         const value = next[key] ?? null;
         if (value !== (match.fields[key] ?? null)) fields[key] = value;
       }

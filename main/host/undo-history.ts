@@ -1,4 +1,4 @@
-import type { Entity, Fields } from '../../protocol/index.ts';
+import { checkFields, type Entity, type Fields } from '../../protocol/index.ts';
 import type { Edit, LocalStore } from '../sync/local-store.ts';
 
 /** A row as one step found it and left it (null: absent or deleted). */
@@ -33,7 +33,14 @@ function restore(store: LocalStore, change: RowChange, target: Fields | null, fr
     if (from && same(from[key], target[key])) continue; // this step did not change it
     if (!same(current[key], target[key])) fields[key] = target[key] ?? null;
   }
-  return Object.keys(fields).length ? [{ entity: change.entity, id: change.id, action: 'patch', fields }] : [];
+  if (Object.keys(fields).length === 0) return [];
+  // A field the step added that cannot be cleared with null (a setting): put the row back whole.
+  if (!checkFields(change.entity, 'patch', fields).ok) {
+    const row: Fields = { ...current, ...target };
+    for (const key of Object.keys(fields)) if (target[key] === undefined) delete row[key];
+    return [{ entity: change.entity, id: change.id, action: 'put', fields: row }];
+  }
+  return [{ entity: change.entity, id: change.id, action: 'patch', fields }];
 }
 
 /**

@@ -265,7 +265,7 @@ describe('coach workstation in Chromium', () => {
   });
 
   step('4. screenshots: roster, builder, help overlay', 30_000, async () => {
-    await shot('builder.png');
+    await shot('builder-keyboard.png');
 
     // '?' outside a text field opens the shortcuts.
     await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

@@ -26,10 +26,11 @@ export function findChromium(): { path: string } | { skip: string } {
   return { skip: message };
 }
 
-export async function launchBrowser(path: string): Promise<Browser> {
+/** `extraArgs`: more Chromium switches (the UI bench's unthrottled run turns vsync off). */
+export async function launchBrowser(path: string, extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: path,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-quic', '--disable-sync', ...extraArgs],
   });
 }
 

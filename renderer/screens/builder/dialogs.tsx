@@ -175,6 +175,7 @@ function useProgressionForm(units: Units) {
 
 /** What rows become in the weeks chosen, for the dialog to show before anything is written. */
 function Preview({ rows, fromWeek, toWeeks, progression, units }: { rows: Prescription[]; fromWeek: number; toWeeks: number[]; progression: Progression | null; units: Units }) {
+  const plate = useApp((s) => s.settings?.plateIncrement);
   if (!progression || rows.length === 0 || toWeeks.length === 0) return null;
   const shownWeeks = toWeeks.slice(0, 4);
   return (
@@ -196,7 +197,7 @@ function Preview({ rows, fromWeek, toWeeks, progression, units }: { rows: Prescr
             <th scope="row">{rx.exerciseName}</th>
             <td>{formatPrescription(rx, units)}</td>
             {shownWeeks.map((w) => {
-              const r = progress({ reps: rx.reps, load: rx.load, loadUnit: rx.loadUnit, rpe: rx.rpe }, w - fromWeek, progression);
+              const r = progress({ reps: rx.reps, load: rx.load, loadUnit: rx.loadUnit, rpe: rx.rpe }, w - fromWeek, progression, plate ? { [units]: plate } : {});
               return (
                 <td key={w} className={r.ok ? undefined : 'warn'}>
                   {r.ok ? `${formatPrescription({ ...rx, ...r.fields, loadUnit: r.fields.loadUnit as Prescription['loadUnit'] }, units)}${r.fields.rpe !== null ? ` · RPE ${r.fields.rpe}` : ''}` : r.message}
