@@ -213,6 +213,25 @@ describe('log-sets and status', () => {
       assert.equal(l.fields.loadUnit, 'kg');
     }
   });
+
+  test("log-sets on a %1RM prescription logs against the trainee's max: the kilograms the trainee sees", async () => {
+    const { setup, db } = await trainee();
+    // The coach sets Ben's max and turns the prescription into 75 %1RM.
+    setup.coach.engine.enqueueAll([
+      { entity: 'max', id: id(), action: 'put', fields: { traineeId: setup.world.traineeId, exerciseId: setup.world.exerciseId, kind: '1rm', value: 142, unit: 'kg', date: '2026-11-20', source: 'entered' } },
+      { entity: 'prescription', id: setup.world.prescriptionId, action: 'patch', fields: { load: 75, loadUnit: '%1rm' } },
+    ]);
+    assert.ok(await setup.coach.engine.whenIdle(10_000));
+    const sessionId = id();
+    const args = ['--server', srv.url, `--token=${setup.traineeToken}`, '--db', db, '--session', sessionId, '--timeout', '10'];
+    assert.equal((await sync(db, setup.traineeToken)).code, 0);
+    const logged = await runClient(['log-sets', ...args, '--count', '2', '--workout', setup.world.workoutId]);
+    assert.equal(logged.code, 0, logged.stderr);
+    for (const l of serverSetLogs(srv.file, sessionId)) {
+      // 75 % of 142 kg is 106.5 kg, on the bar as 107.5 kg (2.5 kg plates).
+      assert.deepEqual({ target: l.fields.targetLoad, load: l.fields.load, unit: l.fields.loadUnit }, { target: 107.5, load: 107.5, unit: 'kg' });
+    }
+  });
 });
 
 describe('tokens as the server issues them', () => {
