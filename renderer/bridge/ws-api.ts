@@ -75,8 +75,9 @@ export function connectWebShellApi(location: { host: string; search: string; pro
   const call = async (method: ApiMethod, params: unknown[]): Promise<unknown> => {
     const id = nextId++;
     const text = JSON.stringify({ id, method, params });
-    // Measured in UTF-16 units, which bound the UTF-8 bytes from below: a cheap first check.
-    if (text.length > MAX_REQUEST_BYTES || new Blob([text]).size > MAX_REQUEST_BYTES) {
+    // UTF-16 units bound the UTF-8 bytes from below and a third of them from above: count
+    // bytes only when that leaves it open.
+    if (text.length > MAX_REQUEST_BYTES || (text.length * 3 > MAX_REQUEST_BYTES && new Blob([text]).size > MAX_REQUEST_BYTES)) {
       throw apiError({ code: 'too_large', message: `this request is ${(text.length / 2 ** 20).toFixed(1)} MB; CoachDesk takes at most ${MAX_REQUEST_BYTES / 2 ** 20} MB per request (was something very large pasted?)` });
     }
     const ws = socket ?? (await open());

@@ -333,13 +333,18 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       };
     }
 
-    /** Puts the view in the URL, so Back, Forward and a reload find it. */
+    /**
+     * Puts the view in the URL, so Back, Forward and a reload find it. After the screen is
+     * drawn: a history entry costs the browser a few milliseconds the click should not wait for.
+     */
     function writeUrl(view: View, replace: boolean): void {
       if (!routing) return;
       const hash = viewToHash(view);
-      if (window.location.hash === hash) return;
-      if (replace) window.history.replaceState(null, '', hash);
-      else window.history.pushState(null, '', hash);
+      setTimeout(() => {
+        if (window.location.hash === hash) return;
+        if (replace) window.history.replaceState(null, '', hash);
+        else window.history.pushState(null, '', hash);
+      }, 0);
     }
 
     return {
