@@ -1,4 +1,4 @@
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import type { CoachDeskHost } from '../main/host/coachdesk-host.ts';
 import { findChromium, launchBrowser, newPage, startStack, type Stack } from '../test/ui/support.ts';
 import { fmt, summarize } from './stats.ts';
@@ -49,7 +49,12 @@ export async function benchUi(dir: string, { quick }: { quick: boolean }) {
       await page.getByRole('button', { name: 'Big block', exact: true }).waitFor();
       renders.push(await clickToPaint(page, 'Big block', 'section[aria-label^="Week 1 · Fri"] table'));
     }
-    const keystrokes = await typeInCell(page, opts.keystrokes);
+    const keystrokes = await typeInCell(page, page.getByRole('region', { name: /^Week 1 · Mon/ }).getByLabel('Notes, row 1', { exact: true }), opts.keystrokes);
+    // The floor: the same keys into the only input of an empty page, in the same browser.
+    const blank = await newPage(browser);
+    await blank.setContent('<!doctype html><input aria-label="Only input">');
+    const floor = await typeInCell(blank, blank.getByLabel('Only input'), opts.keystrokes);
+    await blank.close();
     const copies = await copyWeeks(page, stack, exerciseIds, opts.copies);
     const reconnects = await restarts(page, stack, opts.restarts);
     return {
@@ -57,6 +62,8 @@ export async function benchUi(dir: string, { quick }: { quick: boolean }) {
       keystrokeToPaintMs: summarize(keystrokes.paints),
       keystrokeHandledMs: summarize(keystrokes.handled),
       keystrokeFrameWorkMs: summarize(keystrokes.frameWork),
+      blankPageKeystrokeToPaintMs: summarize(floor.paints),
+      blankPageFrameWorkMs: summarize(floor.frameWork),
       copyWeekMs: summarize(copies),
       reconnectMs: summarize(reconnects.map((r) => r.ms)),
       reconnects,
@@ -67,9 +74,8 @@ export async function benchUi(dir: string, { quick }: { quick: boolean }) {
   }
 }
 
-/** Types into a Notes cell of the open builder; per key: handled, painted, and the frame's own work. */
-async function typeInCell(page: Page, count: number) {
-  const cell = page.getByRole('region', { name: /^Week 1 · Mon/ }).getByLabel('Notes, row 1', { exact: true });
+/** Types into a cell; per key: handled, painted, and the frame's own work. */
+async function typeInCell(page: Page, cell: Locator, count: number) {
   await cell.click();
   await page.evaluate(() => {
     const w = window as unknown as { __paints: number[]; __handled: number[]; __frame: number[]; __t0: number };
@@ -168,8 +174,10 @@ export function printUi(ui: UiResult): string[] {
     `  keystroke in a cell to paint   p50 ${fmt(ui.keystrokeToPaintMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeToPaintMs.p95, 1)} ms (target < 16 ms; includes the wait for the next frame)`,
     `  keystroke handled, DOM updated p50 ${fmt(ui.keystrokeHandledMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeHandledMs.p95, 1)} ms`,
     `  the frame's own work           p50 ${fmt(ui.keystrokeFrameWorkMs.p50, 1)} ms, p95 ${fmt(ui.keystrokeFrameWorkMs.p95, 1)} ms (rAF to after paint)`,
+    `  floor: an empty page's input   p50 ${fmt(ui.blankPageKeystrokeToPaintMs.p50, 1)} ms, p95 ${fmt(ui.blankPageKeystrokeToPaintMs.p95, 1)} ms to paint; its frame p50 ${fmt(ui.blankPageFrameWorkMs.p50, 1)} ms`,
     `  copy a week (24 rows) to 7     p50 ${fmt(ui.copyWeekMs.p50, 1)} ms, max of ${ui.copyWeekMs.n}: ${fmt(ui.copyWeekMs.max, 1)} ms (click to every week painted; target < 150 ms)`,
-    `  reconnect after a restart      p50 ${fmt(ui.reconnectMs.p50, 0)} ms, max ${fmt(ui.reconnectMs.max, 0)} ms (server listening to "Synced"; target < 2000 ms; down ${ui.reconnects.map((r) => `${r.downMs / 1000} s`).join(', ')})`,
+    `  reconnect after a restart      p50 ${fmt(ui.reconnectMs.p50, 0)} ms, max ${fmt(ui.reconnectMs.max, 0)} ms (server listening to "Synced"; target < 2000 ms)`,
+    `    per restart: ${ui.reconnects.map((r) => `down ${r.downMs / 1000} s → ${fmt(r.ms, 0)} ms`).join(', ')}`,
   ];
 }
 
