@@ -14,32 +14,54 @@ export function tempDir(prefix = 'coachdesk-test-'): { dir: string; cleanup: () 
 }
 
 export interface TestServer {
-  server: SyncServer;
+  /** The running server (a new one after restart()). */
+  readonly server: SyncServer;
   db: Db;
   url: string;
   file: string;
+  port: number;
   addCoach(name?: string): { userId: string; token: string };
   addTraineeToken(traineeId: string): { userId: string; token: string };
+  /** Closes the server (its clients see it gone), keeping its database. */
+  stop(): Promise<void>;
+  /** A new server on the same port and database. */
+  restart(): Promise<void>;
   close(): Promise<void>;
 }
 
 export async function startServer(dir: string, options: Partial<SyncServerOptions> = {}): Promise<TestServer> {
   const file = join(dir, `server-${randomUUID().slice(0, 8)}.db`);
   const db = openServerDb(file);
-  const server = new SyncServer({ db, port: 0, log: () => {}, ...options });
+  let server: SyncServer | undefined = new SyncServer({ db, port: 0, log: () => {}, ...options });
   const url = await server.listen();
-  return {
-    server,
+  const port = Number(new URL(url).port);
+  const handle: TestServer = {
+    get server() {
+      if (!server) throw new Error('the test server is stopped');
+      return server;
+    },
     db,
     url,
     file,
+    port,
     addCoach: (name = 'Ana') => addCoach(db, name),
     addTraineeToken: (traineeId) => addTraineeToken(db, traineeId),
+    async stop() {
+      const s = server;
+      server = undefined;
+      await s?.close();
+    },
+    async restart() {
+      const s = new SyncServer({ db, log: () => {}, ...options, port });
+      await s.listen();
+      server = s;
+    },
     async close() {
-      await server.close();
+      await handle.stop();
       db.close();
     },
   };
+  return handle;
 }
 
 export function openClient(dir: string, url: string, token: string, name = randomUUID().slice(0, 8)) {

@@ -108,6 +108,8 @@ function openChecked(file: string): Database.Database {
   let db: Database.Database | undefined;
   try {
     db = new Database(file);
+    // Before anything else: two processes opening a new file at once wait for each other.
+    db.pragma('busy_timeout = 2000');
     db.pragma('journal_mode = WAL');
     const problems = (db.pragma('quick_check(5)') as Array<{ quick_check: string }>).map((r) => r.quick_check).filter((r) => r !== 'ok');
     if (problems.length) throw new DamagedDatabaseError(file, copyDamaged(file), `integrity check: ${problems.join('; ')}`);

@@ -5,6 +5,7 @@ import type { LibraryExercise } from '../../preload/api.ts';
 import { FieldError, Modal, ModalActions } from '../components/Modal.tsx';
 import { parseExerciseName, parseText, type Parsed } from '../lib/cells.ts';
 import { plural } from '../lib/format.ts';
+import { toggled } from '../lib/sets.ts';
 import { useActions, useApp } from '../store/context.tsx';
 import { Cell } from './builder/Cell.tsx';
 
@@ -31,13 +32,7 @@ export function Library() {
   }, [library.items, query]);
   const chosen = library.items.filter((e) => selected.has(e.id));
 
-  const toggle = (id: string) =>
-    setSelected((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const toggle = (id: string) => setSelected((prev) => toggled(prev, id));
 
   const add = async (event: FormEvent) => {
     event.preventDefault();

@@ -12,11 +12,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { LocalStore } from '../../main/sync/local-store.ts';
 import { SyncEngine, type Connection } from '../../main/sync/sync-engine.ts';
-import { addCoach } from '../../server/auth.ts';
-import { openServerDb, type Db } from '../../server/db.ts';
-import { SyncServer } from '../../server/sync-server.ts';
 import { serverRow } from '../e2e/support.ts';
-import { id, tempDir, until } from '../helpers.ts';
+import { id, startServer, tempDir, until } from '../helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -33,37 +30,11 @@ after(async () => {
 const QUICK_MS = 2000;
 const MARGIN_MS = 1500;
 
-/** A sync server on a fixed port that can be closed and started again on it, on the same file. */
+/** A sync server on a fixed port that can be closed and started again on it, with a coach. */
 async function restartableServer() {
-  const file = join(tmp.dir, `server-${id().slice(0, 8)}.db`);
-  const db: Db = openServerDb(file);
-  let server: SyncServer | undefined = new SyncServer({ db, port: 0, log: () => {} });
-  const url = await server.listen();
-  const port = Number(new URL(url).port);
-  const handle = {
-    url,
-    file,
-    port,
-    coach: addCoach(db, 'Ana'),
-    get up() {
-      return server !== undefined;
-    },
-    async stop() {
-      const s = server;
-      server = undefined;
-      await s?.close();
-    },
-    async start() {
-      const s = new SyncServer({ db, port, log: () => {} });
-      await s.listen();
-      server = s;
-    },
-  };
-  cleanups.push(async () => {
-    await handle.stop();
-    db.close();
-  });
-  return handle;
+  const srv = await startServer(tmp.dir);
+  cleanups.push(() => srv.close());
+  return Object.assign(srv, { coach: srv.addCoach('Ana') });
 }
 
 /** An engine on its own database; counts the connection attempts it makes (each one passes through `connecting`). */
@@ -131,7 +102,7 @@ describe('reconnect backoff', () => {
     assert.notEqual(engine.getState().connection, 'synced');
     assert.equal(engine.getState().error?.code, 'unreachable');
 
-    await srv.start();
+    await srv.restart();
     const back = performance.now();
     const attemptsBefore = seen.attempts;
     await until('the engine to sync again', () => engine.getState().connection === 'synced' && store.pendingCount === 0, 20_000);
@@ -186,7 +157,7 @@ describe('reconnect backoff', () => {
     engine.start();
     await until('the first attempt to fail', () => seen.attempts === 1 && engine.getState().connection === 'offline' && engine.getState().error?.code === 'unreachable');
 
-    await srv.start();
+    await srv.restart();
     engine.syncNow();
     await until('the engine to sync', () => engine.getState().connection === 'synced' && store.pendingCount === 0, 10_000);
     assert.equal(seen.attempts, 2, 'one attempt: the one syncNow made');
@@ -208,7 +179,7 @@ describe('reconnect backoff', () => {
     await until('the first sync', () => engine.getState().connection === 'synced');
     await srv.stop();
     await until('the engine to see the server gone', () => engine.getState().connection === 'offline');
-    await srv.start();
+    await srv.restart();
     engine.syncNow();
     await until('the engine to sync again', () => engine.getState().connection === 'synced', 10_000);
     assert.equal(seen.attempts, 2);

@@ -8,9 +8,6 @@ import { after, before, describe, test } from 'node:test';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
 import { LocalStore } from '../../main/sync/local-store.ts';
-import { addCoach } from '../../server/auth.ts';
-import { openServerDb } from '../../server/db.ts';
-import { SyncServer } from '../../server/sync-server.ts';
 import type { ChangeEvent, ProgramDetail, UndoState } from '../../preload/api.ts';
 import { serverRow, serverRows } from '../e2e/support.ts';
 import { id, openClient, startServer, tempDir, type TestServer } from '../helpers.ts';
@@ -101,30 +98,12 @@ function liveOnServer(ids: string[]) {
 /** A sync server of its own, that a test can stop (no signal) and start again on the same port. */
 async function closableServer() {
   const dir = tempDir('coachdesk-offline-');
-  const file = join(dir.dir, 'server.db');
-  const db = openServerDb(file);
-  let server: SyncServer | undefined = new SyncServer({ db, port: 0, log: () => {} });
-  const url = await server.listen();
-  const port = Number(new URL(url).port);
-  const handle = {
-    url,
-    file,
-    addCoach: (name = 'Ana') => addCoach(db, name),
-    async stop() {
-      await server?.close();
-      server = undefined;
-    },
-    async restart() {
-      server = new SyncServer({ db, port, log: () => {} });
-      await server.listen();
-    },
-  };
+  const server = await startServer(dir.dir);
   cleanups.push(async () => {
-    await handle.stop();
-    db.close();
+    await server.close();
     dir.cleanup();
   });
-  return handle;
+  return server;
 }
 
 /** Workouts per (week, day) of a program. */

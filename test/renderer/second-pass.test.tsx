@@ -127,9 +127,13 @@ describe('routes', () => {
     const api = seededApi();
     const store = createAppStore(api, { routing: true });
     await store.getState().init();
+    // The URL is written just after the screen changes.
+    const written = () => new Promise((r) => setTimeout(r, 5));
     store.getState().navigate({ name: 'program', id: 'p-block' });
+    await written();
     assert.equal(window.location.hash, '#/programs/p-block');
     store.getState().navigate({ name: 'library' });
+    await written();
     assert.equal(window.location.hash, '#/library');
     window.history.back();
     await new Promise((r) => setTimeout(r, 30));

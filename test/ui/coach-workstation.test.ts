@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { serverAdmin } from '../../main/embedded/server-process.ts';
 import { killAllChildren, runClient, serverRows, within, type CanonicalRow } from '../e2e/support.ts';
+import { scenario } from './scenario.ts';
 import { eventually, findChromium, launchBrowser, newPage, RENDERER_DIR, ROOT, SCREENSHOTS, startStack, type Stack } from './support.ts';
 
 const browser = findChromium();
@@ -62,18 +63,7 @@ describe('coach workstation in Chromium', () => {
   }, { timeout: 30_000 });
 
   /** The scenario's steps run in order on one page; after a failed step the rest are skipped. */
-  let broken: string | undefined;
-  function step(name: string, timeout: number, run: () => Promise<void>) {
-    test(name, { skip, timeout }, async (t) => {
-      if (broken) return t.skip(`an earlier step failed: ${broken}`);
-      try {
-        await run();
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
-  }
+  const step = scenario(skip);
 
   // Locators.
   const statusBar = () => page.getByRole('contentinfo', { name: 'Sync status' });

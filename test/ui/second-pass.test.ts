@@ -6,9 +6,10 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe } from 'node:test';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { killAllChildren, spawnTs, within, type Child } from '../e2e/support.ts';
+import { scenario } from './scenario.ts';
 import { eventually, findChromium, launchBrowser, SCREENSHOTS } from './support.ts';
 
 const browser = findChromium();
@@ -56,7 +57,6 @@ describe('coach workstation, second pass, in Chromium through the real launcher'
   let serverPort = 0;
   let chromium: Browser | undefined;
   let page: Page;
-  let broken: string | undefined;
 
   before(
     async () => {
@@ -82,17 +82,8 @@ describe('coach workstation, second pass, in Chromium through the real launcher'
     { timeout: 30_000 },
   );
 
-  function step(name: string, timeout: number, run: () => Promise<void>) {
-    test(name, { skip, timeout }, async (t) => {
-      if (broken) return t.skip(`an earlier step failed: ${broken}`);
-      try {
-        await run();
-      } catch (error) {
-        broken = name;
-        throw error;
-      }
-    });
-  }
+  /** The scenario's steps run in order on one page; after a failed step the rest are skipped. */
+  const step = scenario(skip);
 
   const statusBar = () => page.getByRole('contentinfo', { name: 'Sync status' });
   const connection = () => statusBar().getByTestId('connection');

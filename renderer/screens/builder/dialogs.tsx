@@ -4,6 +4,7 @@ import { progression as progressionSchema, problemWith } from '../../../preload/
 import type { CopyMode, Prescription, ProgramDetail, Progression, Units, Workout } from '../../../preload/api.ts';
 import { FieldError, Modal, ModalActions } from '../../components/Modal.tsx';
 import { parseReps } from '../../lib/cells.ts';
+import { toggled } from '../../lib/sets.ts';
 import { DAY_NAMES, formatDate, formatPrescription, listWeeks, nextMonday, plural, slotName, workoutName } from '../../lib/format.ts';
 import { useActions, useApp } from '../../store/context.tsx';
 
@@ -83,6 +84,28 @@ export function CopyDayDialog({ workout, weeks, onClose }: { workout: Workout; w
 
 type StepKind = 'none' | 'step' | 'wave';
 
+/** Reps or RPE: unchanged, changed by a step per week, or a wave of values week by week. */
+function StepOrWave(props: { label: string; kind: StepKind; onKind: (k: StepKind) => void; value: string; onValue: (v: string) => void; wave: string; step: string }) {
+  return (
+    <div className="field-row">
+      <label className="field">
+        <span>{props.label}</span>
+        <select value={props.kind} onChange={(e) => props.onKind(e.target.value as StepKind)}>
+          <option value="none">No change</option>
+          <option value="step">Change by … per week</option>
+          <option value="wave">Wave</option>
+        </select>
+      </label>
+      {props.kind !== 'none' && (
+        <label className="field grow">
+          <span>{props.kind === 'wave' ? props.wave : props.step}</span>
+          <input value={props.value} onChange={(e) => props.onValue(e.target.value)} inputMode={props.kind === 'step' ? 'decimal' : undefined} />
+        </label>
+      )}
+    </div>
+  );
+}
+
 /** The progression form: load, reps and RPE, each unchanged, stepped per week, or (reps, RPE) a wave. */
 function useProgressionForm(units: Units) {
   const [loadUnit, setLoadUnit] = useState<'none' | Units | '%'>('none');
@@ -135,38 +158,8 @@ function useProgressionForm(units: Units) {
           </label>
         )}
       </div>
-      <div className="field-row">
-        <label className="field">
-          <span>Reps</span>
-          <select value={repsKind} onChange={(e) => setRepsKind(e.target.value as StepKind)}>
-            <option value="none">No change</option>
-            <option value="step">Change by … per week</option>
-            <option value="wave">Wave</option>
-          </select>
-        </label>
-        {repsKind !== 'none' && (
-          <label className="field grow">
-            <span>{repsKind === 'wave' ? 'Reps, week by week (e.g. 10, 8, 6)' : 'Reps per week (e.g. -1)'}</span>
-            <input value={repsValue} onChange={(e) => setRepsValue(e.target.value)} />
-          </label>
-        )}
-      </div>
-      <div className="field-row">
-        <label className="field">
-          <span>RPE</span>
-          <select value={rpeKind} onChange={(e) => setRpeKind(e.target.value as StepKind)}>
-            <option value="none">No change</option>
-            <option value="step">Change by … per week</option>
-            <option value="wave">Wave</option>
-          </select>
-        </label>
-        {rpeKind !== 'none' && (
-          <label className="field grow">
-            <span>{rpeKind === 'wave' ? 'RPE, week by week (e.g. 7, 8, 9)' : 'RPE per week (e.g. 0.5)'}</span>
-            <input value={rpeValue} onChange={(e) => setRpeValue(e.target.value)} inputMode="decimal" />
-          </label>
-        )}
-      </div>
+      <StepOrWave label="Reps" kind={repsKind} onKind={setRepsKind} value={repsValue} onValue={setRepsValue} wave="Reps, week by week (e.g. 10, 8, 6)" step="Reps per week (e.g. -1)" />
+      <StepOrWave label="RPE" kind={rpeKind} onKind={setRpeKind} value={rpeValue} onValue={setRpeValue} wave="RPE, week by week (e.g. 7, 8, 9)" step="RPE per week (e.g. 0.5)" />
       <p className="hint">A % per week grows kg and lb loads by that percentage and adds that many points to %1RM loads.</p>
     </fieldset>
   );
@@ -225,13 +218,7 @@ export function CopyWeekDialog({ program, fromWeek, onClose }: { program: Progra
   const occupiedCount = program.workouts.filter((w) => occupied.includes(w.week)).length;
   const progression = form.read();
 
-  const toggle = (w: number) =>
-    setChosen((prev) => {
-      const next = new Set(prev);
-      if (next.has(w)) next.delete(w);
-      else next.add(w);
-      return next;
-    });
+  const toggle = (w: number) => setChosen((prev) => toggled(prev, w));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -341,18 +328,7 @@ export function ProgressRowsDialog({ workout, weeks, units, onClose }: { workout
           {later.length === 0 && <p className="empty">This is the last week.</p>}
           {later.map((w) => (
             <label key={w} className="check">
-              <input
-                type="checkbox"
-                checked={chosen.has(w)}
-                onChange={() =>
-                  setChosen((prev) => {
-                    const next = new Set(prev);
-                    if (next.has(w)) next.delete(w);
-                    else next.add(w);
-                    return next;
-                  })
-                }
-              />
+              <input type="checkbox" checked={chosen.has(w)} onChange={() => setChosen((prev) => toggled(prev, w))} />
               Week {w}
             </label>
           ))}
@@ -380,13 +356,7 @@ export function AssignDialog({ program, onClose }: { program: Pick<ProgramDetail
   const [startDate, setStartDate] = useState(nextMonday());
   const [error, setError] = useState<string | null>(null);
 
-  const toggle = (id: string) =>
-    setChosen((prev) => {
-      const next = new Set(prev);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const toggle = (id: string) => setChosen((prev) => toggled(prev, id));
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
