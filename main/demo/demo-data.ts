@@ -1,4 +1,4 @@
-import { addDays } from '../../protocol/calendar.ts';
+import { addDays, mondayOf } from '../../protocol/calendar.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
 import type { Edit } from '../sync/local-store.ts';
 
@@ -28,12 +28,6 @@ const DAYS: Array<{ title: string; rx: Array<[number, number, string, number | n
   { title: 'Full body', rx: [[2, 3, '3', 140, 8], [3, 4, '6', 50, 7], [5, 3, '6-8', null, 8]] },
 ];
 
-export function mondayOf(date: Date): string {
-  const d = new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate()));
-  d.setUTCDate(d.getUTCDate() - ((d.getUTCDay() + 6) % 7));
-  return d.toISOString().slice(0, 10);
-}
-
 /**
  * The demo a newcomer opens: a coach with three trainees, an exercise library, a 4-week block
  * (3 days a week) assigned to Ben from last week's Monday, a template, and the sessions Ben
@@ -47,7 +41,7 @@ export function planDemo(coachId: string, today = new Date()): DemoPlan {
   };
   const trainees = ['Ben Okafor', 'Chloe Martin', 'Dev Patel'].map((name) => ({ name, id: put('trainee', { coachId, name, email: `${name.split(' ')[0]!.toLowerCase()}@example.com` }) }));
   const exercises = EXERCISES.map(([name, category]) => put('exercise', { coachId, name, category }));
-  const start = addDays(mondayOf(today), -7);
+  const start = addDays(mondayOf(today.toISOString().slice(0, 10)), -7);
   const ben = trainees[0]!;
 
   const buildProgram = (traineeId: string | null, name: string, startDate: string | null) => {

@@ -193,22 +193,22 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
 
   // Undo
 
-  async undo(): Promise<string | null> {
-    const plan = this.active ? this.history.planUndo() : null;
+  /** Writes the edits that undo (or redo) the last step, as new edits through the outbox. */
+  private replay(which: 'undo' | 'redo'): string | null {
+    const plan = this.active ? this.history.plan(which) : null;
     if (!plan) return null;
     this.enqueue(this.need().engine, plan.edits);
-    this.history.commitUndo();
+    plan.commit();
     this.undoChanged();
     return plan.label;
   }
 
+  async undo(): Promise<string | null> {
+    return this.replay('undo');
+  }
+
   async redo(): Promise<string | null> {
-    const plan = this.active ? this.history.planRedo() : null;
-    if (!plan) return null;
-    this.enqueue(this.need().engine, plan.edits);
-    this.history.commitRedo();
-    this.undoChanged();
-    return plan.label;
+    return this.replay('redo');
   }
 
   async getUndoState(): Promise<UndoState> {

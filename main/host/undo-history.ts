@@ -76,29 +76,20 @@ export class UndoHistory {
     this.undone = [];
   }
 
-  /** The edits that undo the last step, and its label; the caller queues them, then `commitUndo`. */
-  planUndo(): { label: string; edits: Edit[] } | null {
-    const step = this.done.at(-1);
+  /**
+   * The edits that undo the last step (or redo the last undone one), with its label; the caller
+   * queues them, then calls `commit`, which moves the step to the other stack.
+   */
+  plan(which: 'undo' | 'redo'): { label: string; edits: Edit[]; commit(): void } | null {
+    const [from, to] = which === 'undo' ? [this.done, this.undone] : [this.undone, this.done];
+    const step = from.at(-1);
     if (!step) return null;
-    // Children were created after their parents and deleted before them: go back in reverse.
-    const edits = [...step.rows].reverse().flatMap((r) => restore(this.store(), r, r.before, r.after));
-    return { label: step.label, edits };
-  }
-
-  commitUndo(): void {
-    const step = this.done.pop();
-    if (step) this.undone.push(step);
-  }
-
-  planRedo(): { label: string; edits: Edit[] } | null {
-    const step = this.undone.at(-1);
-    if (!step) return null;
-    return { label: step.label, edits: step.rows.flatMap((r) => restore(this.store(), r, r.after, r.before)) };
-  }
-
-  commitRedo(): void {
-    const step = this.undone.pop();
-    if (step) this.done.push(step);
+    // Undo goes back in reverse (children were created after their parents, deleted before them).
+    const edits =
+      which === 'undo'
+        ? [...step.rows].reverse().flatMap((r) => restore(this.store(), r, r.before, r.after))
+        : step.rows.flatMap((r) => restore(this.store(), r, r.after, r.before));
+    return { label: step.label, edits, commit: () => void to.push(from.pop()!) };
   }
 
   state(): { undo: string | null; redo: string | null } {

@@ -74,13 +74,6 @@ export function parseLoadWithUnit(text: string): Parsed<{ load: number | null; u
   return load.ok ? ok({ load: n, unit }) : load;
 }
 
-/** A load in the row's unit; empty clears it. */
-export function parseLoad(text: string): Parsed<number | null> {
-  const r = parseLoadWithUnit(text);
-  if (!r.ok) return r;
-  return r.value.unit ? bad('Load is a number here; choose the unit beside it') : ok(r.value.load);
-}
-
 export function parseRpe(text: string): Parsed<number | null> {
   const t = text.trim().replace(/^@\s*/, '').replace(/^rpe\s*/i, '');
   if (!t) return ok(null);

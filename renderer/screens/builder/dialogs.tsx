@@ -302,26 +302,8 @@ export function ProgressRowsDialog({ workout, weeks, units, onClose }: { workout
       <form onSubmit={submit} className="form">
         <p className="muted">Sets these rows’ exercises on {DAY_NAMES[workout.day - 1]} of the weeks you choose from this week’s values, progressed week by week.</p>
         <div className="field-row">
-          <label className="field">
-            <span>From row</span>
-            <select value={from} onChange={(e) => setFrom(Number(e.target.value))}>
-              {rows.map((r, i) => (
-                <option key={r.id} value={i + 1}>
-                  {i + 1}. {r.exerciseName}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label className="field">
-            <span>To row</span>
-            <select value={to} onChange={(e) => setTo(Number(e.target.value))}>
-              {rows.map((r, i) => (
-                <option key={r.id} value={i + 1}>
-                  {i + 1}. {r.exerciseName}
-                </option>
-              ))}
-            </select>
-          </label>
+          <RowSelect label="From row" rows={rows} value={from} onChange={setFrom} />
+          <RowSelect label="To row" rows={rows} value={to} onChange={setTo} />
         </div>
         <fieldset className="week-picks">
           <legend>In weeks</legend>
@@ -343,6 +325,21 @@ export function ProgressRowsDialog({ workout, weeks, units, onClose }: { workout
 }
 
 const sentenceCase = (t: string) => t[0]!.toUpperCase() + t.slice(1);
+
+function RowSelect({ label, rows, value, onChange }: { label: string; rows: Prescription[]; value: number; onChange: (n: number) => void }) {
+  return (
+    <label className="field">
+      <span>{label}</span>
+      <select value={value} onChange={(e) => onChange(Number(e.target.value))}>
+        {rows.map((r, i) => (
+          <option key={r.id} value={i + 1}>
+            {i + 1}. {r.exerciseName}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
 
 /**
  * Assigns a copy of a program (a template, usually) to one client or several at once, from a
