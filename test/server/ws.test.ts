@@ -17,6 +17,18 @@ async function connect(): Promise<WsPeer> {
   return peer;
 }
 
+/** The coach's desk and the phones of their two trainees, each past its hello. */
+async function deskAndPhones(a: CoachWorld) {
+  const t1 = traineeUser(ts.db, a.trainee1);
+  const t2 = traineeUser(ts.db, a.trainee2);
+  const [desk, phone1, phone2] = [await connect(), await connect(), await connect()];
+  await desk.hello(a.coachToken, 'desk');
+  await phone1.hello(t1.token, 'phone1');
+  await phone2.hello(t2.token, 'phone2');
+  return { t1, t2, desk, phone1, phone2 };
+}
+
+
 beforeEach(async () => {
   ({ dir, cleanup } = tempDir('coachdesk-ws-'));
   peers = [];
@@ -374,14 +386,7 @@ describe('push', () => {
   });
 
   test('a trainee push reaches the coach live, not other trainees', async () => {
-    const t1 = traineeUser(ts.db, a.trainee1);
-    const t2 = traineeUser(ts.db, a.trainee2);
-    const desk = await connect();
-    const phone1 = await connect();
-    const phone2 = await connect();
-    await desk.hello(a.coachToken, 'desk');
-    await phone1.hello(t1.token, 'phone1');
-    await phone2.hello(t2.token, 'phone2');
+    const { t1, t2, desk, phone1, phone2 } = await deskAndPhones(a);
     const d0 = desk.messages.length;
     const p0 = phone2.messages.length;
     const s = uuid();
@@ -399,14 +404,7 @@ describe('push', () => {
   });
 
   test('reassigning a program sends tombstones live to the old trainee and rows to the new one', async () => {
-    const t1 = traineeUser(ts.db, a.trainee1);
-    const t2 = traineeUser(ts.db, a.trainee2);
-    const desk = await connect();
-    const phone1 = await connect();
-    const phone2 = await connect();
-    await desk.hello(a.coachToken, 'desk');
-    await phone1.hello(t1.token, 'phone1');
-    await phone2.hello(t2.token, 'phone2');
+    const { t1, t2, desk, phone1, phone2 } = await deskAndPhones(a);
     const m1 = phone1.messages.length;
     const m2 = phone2.messages.length;
     desk.send({
@@ -480,14 +478,7 @@ describe('push', () => {
 describe('maxes over the wire', () => {
   test("a trainee gets their max and its exercise live and in catch-up, and tombstones when it goes; another trainee gets nothing", async () => {
     const a = seedCoach(ts.db, ts.server.store);
-    const t1 = traineeUser(ts.db, a.trainee1);
-    const t2 = traineeUser(ts.db, a.trainee2);
-    const desk = await connect();
-    const phone1 = await connect();
-    const phone2 = await connect();
-    await desk.hello(a.coachToken, 'desk');
-    await phone1.hello(t1.token, 'phone1');
-    await phone2.hello(t2.token, 'phone2');
+    const { t1, t2, desk, phone1, phone2 } = await deskAndPhones(a);
     const rowsSince = (peer: WsPeer, from: number) => peer.since(from).filter((m) => m.type === 'changes').flatMap((m) => m.rows as Msg[]);
     const max = uuid();
     const fields = { traineeId: a.trainee1, exerciseId: a.unusedExercise, kind: 'tm', value: 180, unit: 'kg', date: '2026-11-20', source: 'entered' };
