@@ -21,7 +21,7 @@ export interface SessionInfo {
 
 export type SignInResult =
   | { ok: true; session: SessionInfo }
-  | { ok: false; error: 'unauthorized' | 'unreachable' | 'invalid' | 'not_a_coach' | 'damaged_database'; message: string };
+  | { ok: false; error: 'unauthorized' | 'unreachable' | 'invalid' | 'not_a_coach' | 'damaged_database' | 'newer_database'; message: string };
 
 export interface PendingEdit {
   key: string;
@@ -267,7 +267,21 @@ export type ChangeEvent =
   | { kind: 'sync'; status: SyncStatus }
   | { kind: 'data'; entities: string[] }
   | { kind: 'undo'; state: UndoState }
-  | { kind: 'host'; connected: boolean; message?: string };
+  | { kind: 'host'; connected: boolean; message?: string }
+  | { kind: 'update'; state: UpdateState };
+
+/**
+ * The desktop app's own updates. `off` in the web shell and when running from source; otherwise
+ * checked on start and every few hours, downloaded in the background, installed on "Restart to
+ * update" or when the app quits.
+ */
+export type UpdateState =
+  | { status: 'off'; reason: string }
+  | { status: 'idle'; checkedAt: string | null }
+  | { status: 'checking' }
+  | { status: 'downloading'; version: string; percent: number }
+  | { status: 'ready'; version: string }
+  | { status: 'error'; message: string; checkedAt: string };
 
 /** Every operation the UI can ask for. Commands return once the edit is durably queued. */
 export interface CoachDeskApi {
@@ -285,6 +299,10 @@ export interface CoachDeskApi {
   undo(): Promise<string | null>;
   redo(): Promise<string | null>;
   getUndoState(): Promise<UndoState>;
+
+  getUpdateState(): Promise<UpdateState>;
+  /** Quits and installs the downloaded update; refused when none is ready. Unsent edits stay in the local database. */
+  restartToUpdate(): Promise<void>;
 
   getRoster(includeArchived: boolean): Promise<RosterEntry[]>;
   saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<string>;
@@ -352,6 +370,8 @@ export const API_METHODS: readonly ApiMethod[] = [
   'undo',
   'redo',
   'getUndoState',
+  'getUpdateState',
+  'restartToUpdate',
   'getRoster',
   'saveTrainee',
   'setTraineeArchived',

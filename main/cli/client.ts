@@ -1,7 +1,7 @@
 import { newId } from '../../protocol/index.ts';
 import { parseArgs } from 'node:util';
 import type { Edit } from '../sync/local-store.ts';
-import { DamagedDatabaseError, LocalStore, LocalStoreError } from '../sync/local-store.ts';
+import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError } from '../sync/local-store.ts';
 import { SyncEngine } from '../sync/sync-engine.ts';
 import { planSetLogs } from './set-log-plan.ts';
 
@@ -15,7 +15,7 @@ commands:
   retry --key K | discard --key K
                                send a refused edit again, or drop it`;
 
-/** Exit codes: 0 done, 2 bad usage, 3 not everything synced in time, 4 refused by the server, 5 the local database is damaged. */
+/** Exit codes: 0 done, 2 bad usage, 3 not everything synced in time, 4 refused by the server, 5 the local database is damaged, 6 it is from a newer CoachDesk. */
 class CliError extends Error {
   constructor(
     message: string,
@@ -155,6 +155,6 @@ run(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
     console.error(`error: ${error.message}`);
-    process.exit(error instanceof CliError ? error.code : error instanceof DamagedDatabaseError ? 5 : error instanceof LocalStoreError ? 2 : 1);
+    process.exit(error instanceof CliError ? error.code : error instanceof NewerDatabaseError ? 6 : error instanceof UnusableDatabaseError ? 5 : error instanceof LocalStoreError ? 2 : 1);
   },
 );

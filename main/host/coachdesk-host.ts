@@ -18,8 +18,9 @@ import type {
   SyncStatus,
   TraineeMaxes,
   UndoState,
+  UpdateState,
 } from '../../preload/api.ts';
-import { DamagedDatabaseError, LocalStore, LocalStoreError, type Edit } from '../sync/local-store.ts';
+import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError, type Edit } from '../sync/local-store.ts';
 import { probeServer } from '../sync/probe.ts';
 import { SyncEngine } from '../sync/sync-engine.ts';
 import { describeJournal, describeOp, describeRow, LABELS, plural, slotName } from './describe.ts';
@@ -39,6 +40,7 @@ import {
 import { CoachQueries, toExercise } from './queries.ts';
 import { UndoHistory } from './undo-history.ts';
 import { SessionFileStore, type SavedSession, type TokenVault } from './saved-session.ts';
+import { UpdateRefused, updatesOff, type UpdateService } from './updates.ts';
 
 /** An error whose message is for the coach; it crosses IPC and the web bridge as is. */
 export class HostError extends Error {}
@@ -66,9 +68,11 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   constructor(
     readonly dataDir: string,
     vault: TokenVault,
+    private readonly updates: UpdateService = updatesOff('this copy of CoachDesk runs from source'),
   ) {
     mkdirSync(dataDir, { recursive: true });
     this.sessions = new SessionFileStore(dataDir, vault);
+    updates.onChange((state) => this.emit({ kind: 'update', state }));
   }
 
   /** Resumes the saved session, offline or not: the local database is enough to work. */
@@ -78,15 +82,15 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     try {
       this.activate(saved);
     } catch (error) {
-      // A damaged local database is refused, not replaced: the coach sees why at sign-in.
-      if (!(error instanceof DamagedDatabaseError)) throw error;
+      // A damaged (or newer) local database is refused, not replaced: the coach sees why at sign-in.
+      if (!(error instanceof UnusableDatabaseError)) throw error;
       this.damaged = error;
       console.error(error.message);
     }
   }
 
-  /** Why the saved session could not be resumed, if its database is damaged. */
-  damaged: DamagedDatabaseError | undefined;
+  /** Why the saved session could not be resumed, if its database is damaged or from a newer CoachDesk. */
+  damaged: UnusableDatabaseError | undefined;
 
   async close(): Promise<void> {
     await this.deactivate();
@@ -215,6 +219,19 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return this.history.state();
   }
 
+  async getUpdateState(): Promise<UpdateState> {
+    return this.updates.state();
+  }
+
+  async restartToUpdate(): Promise<void> {
+    try {
+      this.updates.restartToUpdate();
+    } catch (error) {
+      if (error instanceof UpdateRefused) throw new HostError(error.message);
+      throw error;
+    }
+  }
+
   // Session
 
   async getSession(): Promise<SessionInfo> {
@@ -232,7 +249,7 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     try {
       this.activate(session);
     } catch (error) {
-      if (error instanceof DamagedDatabaseError) return { ok: false, error: 'damaged_database', message: error.message };
+      if (error instanceof UnusableDatabaseError) return { ok: false, error: error instanceof NewerDatabaseError ? 'newer_database' : 'damaged_database', message: error.message };
       throw error;
     }
     this.sessions.save(session);

@@ -17,6 +17,7 @@ import {
   type Role,
   type Row,
 } from '../../protocol/index.ts';
+import { migrate, MigrationError, PARENT_FIELD, SCHEMA_VERSION, userVersion } from './local-schema.ts';
 
 /** An edit as the app makes it; the store adds key, seq, time and base version. */
 export interface Edit {
@@ -73,20 +74,46 @@ export interface IncomingResult {
 
 export class LocalStoreError extends Error {}
 
+/** The local database cannot be used by this build; it was left as it was. */
+export class UnusableDatabaseError extends LocalStoreError {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * The local database failed its integrity check, or is not a database at all. Nothing in it
  * was changed: the unsent edits it holds are still there, and a copy was made at `backup`.
  */
-export class DamagedDatabaseError extends LocalStoreError {
+export class DamagedDatabaseError extends UnusableDatabaseError {
   constructor(
-    readonly file: string,
+    file: string,
     readonly backup: string,
     readonly detail: string,
   ) {
     super(
+      file,
       `the local database ${file} is damaged (${detail}). CoachDesk will not open it, so nothing in it is changed or lost; ` +
         `a copy is at ${backup}. Its unsent edits are still in it: restore the file from a backup, or move it aside to start ` +
         `again from the server (edits in it that were never sent would then not be sent).`,
+    );
+  }
+}
+
+/** The local database was written by a newer CoachDesk. It is never downgraded, nor changed at all. */
+export class NewerDatabaseError extends UnusableDatabaseError {
+  constructor(
+    file: string,
+    readonly version: number,
+    readonly supported: number = SCHEMA_VERSION,
+  ) {
+    super(
+      file,
+      `the local database ${file} was written by a newer CoachDesk (schema ${version}; this version reads up to schema ${supported}). ` +
+        `Install the newer CoachDesk to open it; this version leaves the file unchanged.`,
     );
   }
 }
@@ -102,7 +129,8 @@ function copyDamaged(file: string): string {
 
 /**
  * Opens the database and checks it (SQLite's quick_check reads every page). A damaged file is
- * refused with a DamagedDatabaseError, never repaired or replaced here.
+ * refused with a DamagedDatabaseError, a newer one with a NewerDatabaseError; neither is
+ * repaired, replaced or written to here.
  */
 function openChecked(file: string): Database.Database {
   let db: Database.Database | undefined;
@@ -110,70 +138,22 @@ function openChecked(file: string): Database.Database {
     db = new Database(file);
     // Before anything else: two processes opening a new file at once wait for each other.
     db.pragma('busy_timeout = 2000');
+    // Before the switch to WAL, which writes the file's header.
+    const version = userVersion(db);
+    if (version > SCHEMA_VERSION) throw new NewerDatabaseError(file, version);
     db.pragma('journal_mode = WAL');
     const problems = (db.pragma('quick_check(5)') as Array<{ quick_check: string }>).map((r) => r.quick_check).filter((r) => r !== 'ok');
     if (problems.length) throw new DamagedDatabaseError(file, copyDamaged(file), `integrity check: ${problems.join('; ')}`);
     return db;
   } catch (error) {
     db?.close();
-    if (error instanceof DamagedDatabaseError) throw error;
+    if (error instanceof UnusableDatabaseError) throw error;
     const code = (error as { code?: string }).code;
     if (code && CORRUPTION_CODES.has(code)) throw new DamagedDatabaseError(file, copyDamaged(file), (error as Error).message);
     throw error;
   }
 }
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS replica (
-  entity TEXT NOT NULL,
-  id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  deleted INTEGER NOT NULL,
-  fields TEXT NOT NULL,
-  by TEXT NOT NULL,
-  parent TEXT,
-  PRIMARY KEY (entity, id)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS replica_by_parent ON replica (entity, parent) WHERE parent IS NOT NULL;
-CREATE TABLE IF NOT EXISTS outbox (
-  seq INTEGER PRIMARY KEY,
-  key TEXT NOT NULL UNIQUE,
-  entity TEXT NOT NULL,
-  id TEXT NOT NULL,
-  action TEXT NOT NULL,
-  fields TEXT NOT NULL,
-  base_version INTEGER NOT NULL,
-  at TEXT NOT NULL
-);
--- Edits the server refused: out of the seq space (the server has consumed their seqs), kept
--- until the user retries or discards them.
-CREATE TABLE IF NOT EXISTS failed (
-  key TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  entity TEXT NOT NULL,
-  id TEXT NOT NULL,
-  action TEXT NOT NULL,
-  fields TEXT NOT NULL,
-  base_version INTEGER NOT NULL,
-  at TEXT NOT NULL,
-  ack TEXT NOT NULL,
-  failed_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS journal (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  at TEXT NOT NULL,
-  key TEXT NOT NULL,
-  entity TEXT NOT NULL,
-  row_id TEXT NOT NULL,
-  action TEXT NOT NULL,
-  status TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  dropped TEXT NOT NULL,
-  message TEXT NOT NULL,
-  fields TEXT NOT NULL
-);
-`;
 
 interface OutboxRow {
   seq: number;
@@ -195,15 +175,6 @@ function toOp(r: OutboxRow): Op {
   return { key: r.key, seq: r.seq, at: r.at, entity: r.entity, id: r.id, action: r.action, fields: JSON.parse(r.fields) as Fields, baseVersion: r.base_version };
 }
 
-/** The field that links a row to the row it belongs to, indexed in the replica. */
-const PARENT_FIELD: Partial<Record<Entity, string>> = {
-  program: 'traineeId',
-  workout: 'programId',
-  prescription: 'workoutId',
-  max: 'traineeId',
-  session: 'traineeId',
-  set_log: 'sessionId',
-};
 
 interface StoredView {
   id: string;
@@ -257,7 +228,15 @@ export class LocalStore {
     // An edit the UI showed as saved must survive a crash or a power cut.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 2000');
-    this.db.exec(SCHEMA);
+    try {
+      const { to } = migrate(this.db);
+      // Upgraded by a newer CoachDesk since openChecked looked.
+      if (to > SCHEMA_VERSION) throw new NewerDatabaseError(file, to);
+    } catch (error) {
+      this.db.close();
+      if (error instanceof MigrationError) throw new UnusableDatabaseError(file, `the local database ${file} cannot be opened: ${error.message}`);
+      throw error;
+    }
     const db = this.db;
     this.stmts = {
       metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),

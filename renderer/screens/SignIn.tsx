@@ -8,6 +8,7 @@ const ERROR_TITLE: Record<SignInErrorCode, string> = {
   invalid: 'Check the server address and token',
   not_a_coach: 'This token is not a coach’s',
   damaged_database: 'This computer’s CoachDesk database is damaged',
+  newer_database: 'This computer’s CoachDesk database is from a newer CoachDesk',
   error: 'Could not sign in',
 };
 
