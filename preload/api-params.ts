@@ -133,6 +133,8 @@ export const API_PARAMS = {
   undo: [],
   redo: [],
   getUndoState: [],
+  getUpdateState: [],
+  restartToUpdate: [],
   getRoster: [['includeArchived', z.boolean()]],
   saveTrainee: [['input', traineeInput]],
   setTraineeArchived: [['id', uuid], ['archived', z.boolean()]],

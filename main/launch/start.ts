@@ -7,11 +7,14 @@ import { openDemoWorkspace, type DemoWorkspace } from '../demo/demo-workspace.ts
 import { ServerStartError } from '../embedded/server-process.ts';
 import { CoachDeskHost } from '../host/coachdesk-host.ts';
 import { fileModeVault } from '../host/saved-session.ts';
+import { updatesOff } from '../host/updates.ts';
 import { WebShell } from '../web-shell/web-shell.ts';
 import { findElectronBinary } from './electron-binary.ts';
 
-// `npm start` (desktop, falling back to the web shell) and `npm run start:web`.
-// Without --server/--token it runs an embedded sync server with demo data and signs in as its coach.
+// `npm start` (desktop, falling back to the web shell when Electron is not installed),
+// `npm run start:desktop` (desktop or nothing) and `npm run start:web`. The npm scripts build
+// the renderer and the desktop bundle first. Without --server/--token it runs an embedded sync
+// server with demo data and signs in as its coach.
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const { values } = parseArgs({
   options: {
@@ -21,8 +24,13 @@ const { values } = parseArgs({
     port: { type: 'string' },
     'server-port': { type: 'string' },
     web: { type: 'boolean' },
+    desktop: { type: 'boolean' },
   },
 });
+if (values.web && values.desktop) {
+  console.error('error: choose --web or --desktop, not both');
+  process.exit(2);
+}
 if (!!values.server !== !!values.token) {
   console.error('error: --server URL and --token T go together');
   process.exit(2);
@@ -69,13 +77,25 @@ process.on('uncaughtException', (error) => {
 });
 
 const electron = values.web ? undefined : findElectronBinary();
-const desktopMain = resolve(ROOT, 'dist/electron/main.cjs');
-if (electron && existsSync(desktopMain)) {
-  const child = spawn(electron, [desktopMain, '--server', server, '--token', token!], { stdio: 'inherit' });
+if (values.desktop && !electron) {
+  await stopDemo();
+  die('the Electron binary is not installed on this machine (npm ci downloads it where it can reach GitHub; ELECTRON_OVERRIDE_DIST_PATH points to one elsewhere): use npm start or npm run start:web for the web shell');
+}
+if (electron) {
+  // Electron runs the repository as the app: package.json's main is the bundle the npm script just built.
+  const desktopMain = resolve(ROOT, 'dist/electron/main.cjs');
+  if (!existsSync(desktopMain)) {
+    await stopDemo();
+    die(`the desktop bundle ${desktopMain} is missing: run npm run build:desktop (npm start does)`);
+  }
+  const env = { ...process.env };
+  delete env.ELECTRON_RUN_AS_NODE;
+  const child = spawn(electron, [ROOT, '--server', server, '--token', token!], { stdio: 'inherit', env });
+  child.on('error', (error) => void stopDemo().then(() => die(`could not start Electron (${electron}): ${error.message}`)));
   child.on('exit', (code) => void stopDemo().then(() => process.exit(code ?? 0)));
 } else {
-  if (!values.web) console.log(electron ? 'The desktop build is missing (npm run build:desktop): starting the web shell instead.' : 'The Electron binary is not installed on this machine: starting the web shell instead.');
-  const host = new CoachDeskHost(resolve(dataDir, 'web-shell'), fileModeVault);
+  if (!values.web) console.log('The Electron binary is not installed on this machine: starting the web shell instead.');
+  const host = new CoachDeskHost(resolve(dataDir, 'web-shell'), fileModeVault, updatesOff('the web shell runs from source: update it with git pull'));
   host.start();
   const signedIn = await host.signIn(server, token!);
   if (!signedIn.ok) {

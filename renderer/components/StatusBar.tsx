@@ -25,7 +25,8 @@ export function StatusBar() {
   const panel = useApp((s) => s.panel);
   const host = useApp((s) => s.host);
   const signedIn = useApp((s) => s.session?.signedIn ?? false);
-  const { togglePanel, syncNow } = useActions();
+  const update = useApp((s) => s.update);
+  const { togglePanel, syncNow, restartToUpdate } = useActions();
   const text = describeSync(sync);
   // Without its host the page knows nothing current: it must not say "Synced".
   const connection = host.connected ? text.connection : 'Not connected to CoachDesk';
@@ -56,6 +57,16 @@ export function StatusBar() {
         )}
       </div>
       <div className="statusbar-actions">
+        {update.status === 'downloading' && (
+          <span className="muted" data-testid="update-progress">
+            Downloading CoachDesk {update.version}: {update.percent} %
+          </span>
+        )}
+        {update.status === 'ready' && (
+          <button type="button" className="statusbar-toggle" onClick={() => void restartToUpdate()} title={`CoachDesk ${update.version} is downloaded. Unsent edits stay on this computer and are sent after the restart.`}>
+            Restart to update
+          </button>
+        )}
         {signedIn && host.connected && sync.connection !== 'synced' && (
           <button type="button" className="statusbar-toggle" onClick={() => void syncNow()} title="Connect to the sync server now instead of waiting for the next try">
             Sync now

@@ -23,6 +23,7 @@ import type {
   TraineeActivity,
   TraineeMaxes,
   UndoState,
+  UpdateState,
 } from '../../preload/api.ts';
 import { hashToView, viewToHash, type View } from '../lib/routes.ts';
 
@@ -58,6 +59,7 @@ export interface AppState {
   signInForm: { busy: boolean; error: { code: SignInErrorCode; message: string } | null };
   sync: SyncStatus;
   undoState: UndoState;
+  update: UpdateState;
   view: View;
   roster: { items: RosterEntry[]; includeArchived: boolean; loaded: boolean };
   programs: { items: ProgramSummary[]; loaded: boolean };
@@ -90,6 +92,7 @@ export interface AppState {
   requestFocus(request: FocusRequest | null): void;
 
   syncNow(): Promise<void>;
+  restartToUpdate(): Promise<void>;
   retryEdit(key: string): Promise<void>;
   discardEdit(key: string): Promise<void>;
   undo(): Promise<void>;
@@ -291,6 +294,9 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         case 'undo':
           set({ undoState: event.state });
           return;
+        case 'update':
+          set({ update: event.state });
+          return;
         case 'host':
           set({ host: { connected: event.connected, message: event.connected ? null : (event.message ?? 'CoachDesk’s host is not answering') } });
           if (event.connected) void loadSync();
@@ -354,6 +360,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       signInForm: { busy: false, error: null },
       sync: EMPTY_SYNC,
       undoState: { undo: null, redo: null },
+      update: { status: 'off', reason: 'not known yet' },
       view: { name: 'clients' },
       roster: { items: [], includeArchived: false, loaded: false },
       programs: { items: [], loaded: false },
@@ -382,6 +389,10 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           return;
         }
         set({ booted: true, session });
+        void api.getUpdateState().then(
+          (update) => set({ update }),
+          () => {},
+        );
         if (session.signedIn) {
           if (routing && window.location.hash) get().navigate(hashToView(window.location.hash), { history: true });
           await afterSignIn();
@@ -489,6 +500,14 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       },
       requestFocus(focusRequest) {
         set({ focusRequest });
+      },
+
+      async restartToUpdate() {
+        try {
+          await api.restartToUpdate();
+        } catch (error) {
+          fail(error);
+        }
       },
 
       async syncNow() {

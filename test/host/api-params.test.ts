@@ -27,6 +27,8 @@ const CASES: Record<ApiMethod, { good: unknown[][]; bad: { params: unknown[]; fi
   undo: { good: [[]], bad: { params: [1], field: '' } },
   redo: { good: [[]], bad: { params: [1], field: '' } },
   getUndoState: { good: [[]], bad: { params: [1], field: '' } },
+  getUpdateState: { good: [[]], bad: { params: ['now'], field: '' } },
+  restartToUpdate: { good: [[]], bad: { params: [true], field: '' } },
   getRoster: { good: [[false], [true]], bad: { params: ['yes'], field: 'includeArchived', message: /must be true or false, not text/ } },
   saveTrainee: { good: [[{ name: 'Ben Okafor', email: 'ben@example.com' }], [{ id: u(), name: 'Ben', email: null, notes: null }]], bad: { params: [{ name: 'Ben', email: 'ben at home' }], field: 'input.email', message: /e-mail address/ } },
   setTraineeArchived: { good: [[u(), true]], bad: { params: [u(), 'true'], field: 'archived' } },

@@ -10,6 +10,7 @@ import type {
   Progression,
   TraineeMaxes,
   UndoState,
+  UpdateState,
   LoggedSession,
   PrescriptionInput,
   PrescriptionPatch,
@@ -46,6 +47,7 @@ export class FakeApi implements CoachDeskApi {
   sessions = new Map<string, { workoutId: string | null; session: LoggedSession }[]>();
   settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana', plateIncrement: 2.5 };
   maxes: TraineeMaxes['maxes'] = [];
+  update: UpdateState = { status: 'off', reason: 'renderer tests' };
   /** Snapshots before each edit, for undo (the host computes inverse edits; the fake restores). */
   private history: Array<{ label: string; state: string }> = [];
   private redone: Array<{ label: string; state: string }> = [];
@@ -167,6 +169,14 @@ export class FakeApi implements CoachDeskApi {
   }
   redo() {
     return this.record('redo', [], () => this.step(this.redone, this.history));
+  }
+  getUpdateState() {
+    return this.record('getUpdateState', [], () => this.update);
+  }
+  restartToUpdate() {
+    return this.record('restartToUpdate', [], () => {
+      if (this.update.status !== 'ready') throw new Error('there is no downloaded update to install yet');
+    });
   }
   getUndoState() {
     return this.record('getUndoState', [], (): UndoState => ({ undo: this.history.at(-1)?.label ?? null, redo: this.redone.at(-1)?.label ?? null }));

@@ -168,3 +168,35 @@ describe('resolution journal', () => {
     assert.match(items[1]!, /not applied/);
   });
 });
+
+describe('updates in the status bar', () => {
+  it('shows the download, then "Restart to update", which asks the host to install', async () => {
+    const api = seededApi();
+    api.update = { status: 'idle', checkedAt: null };
+    await renderApp(api);
+    assert.equal(within(bar()).queryByRole('button', { name: 'Restart to update' }), null);
+    await act(async () => api.emit({ kind: 'update', state: { status: 'downloading', version: '0.2.0', percent: 40 } }));
+    assert.equal(within(bar()).getByTestId('update-progress').textContent, 'Downloading CoachDesk 0.2.0: 40 %');
+    api.update = { status: 'ready', version: '0.2.0' };
+    await act(async () => api.emit({ kind: 'update', state: api.update }));
+    assert.equal(within(bar()).queryByTestId('update-progress'), null);
+    fireEvent.click(within(bar()).getByRole('button', { name: 'Restart to update' }));
+    await settle();
+    assert.equal(api.callsTo('restartToUpdate').length, 1);
+  });
+
+  it('reads the state at start: a download finished before the page opened is offered', async () => {
+    const api = seededApi();
+    api.update = { status: 'ready', version: '0.2.0' };
+    await renderApp(api);
+    await settle();
+    assert.ok(within(bar()).getByRole('button', { name: 'Restart to update' }));
+  });
+
+  it('offers nothing where updates are off', async () => {
+    const api = seededApi();
+    await renderApp(api);
+    await settle();
+    assert.equal(within(bar()).queryByRole('button', { name: 'Restart to update' }), null);
+  });
+});
