@@ -88,6 +88,8 @@ async function start(): Promise<void> {
       sandbox: true,
       nodeIntegration: false,
       webSecurity: true,
+      // The smoke test's window is hidden; its timers must not be throttled.
+      backgroundThrottling: !smokeReport,
     },
   });
 
