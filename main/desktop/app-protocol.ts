@@ -23,7 +23,8 @@ export const DESKTOP_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const TYPES: Record<string, string> = {
+/** The renderer's file types, for the app:// handler and the web shell alike. */
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
@@ -54,7 +55,7 @@ export function appFileFor(url: string, rootDir: string): string | undefined {
   const root = resolve(rootDir);
   const file = resolve(join(root, path === '/' ? 'index.html' : path));
   const inside = relative(root, file);
-  if (!inside || inside.startsWith('..') || inside.startsWith(sep) || !TYPES[extname(file)]) return undefined;
+  if (!inside || inside.startsWith('..') || inside.startsWith(sep) || !CONTENT_TYPES[extname(file)]) return undefined;
   return file;
 }
 
@@ -71,7 +72,7 @@ export async function serveAppRequest(request: Request, rootDir: string): Promis
     return new Response(body, {
       status: 200,
       headers: {
-        'content-type': TYPES[extname(file)]!,
+        'content-type': CONTENT_TYPES[extname(file)]!,
         'content-security-policy': DESKTOP_CSP,
         'x-content-type-options': 'nosniff',
         'cache-control': 'no-store',

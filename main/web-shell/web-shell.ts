@@ -5,17 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join, normalize } from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_REQUEST_BYTES, type ApiReply, type ChangeEvent } from '../../preload/api.ts';
+import { CONTENT_TYPES } from '../desktop/app-protocol.ts';
 import { callHost, type HostApi } from '../host/api-boundary.ts';
 import { FairQueue } from './fair-queue.ts';
 
-const TYPES: Record<string, string> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.map': 'application/json',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-};
 
 const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self' ws://127.0.0.1:* ws://localhost:*; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
@@ -138,9 +131,9 @@ export class WebShell {
       path = '/index.html';
     }
     const file = normalize(join(this.opts.rendererDir, path));
-    if (!file.startsWith(normalize(this.opts.rendererDir)) || !TYPES[extname(file)]) return { status: 404, type: 'text/plain', body: 'not found' };
+    if (!file.startsWith(normalize(this.opts.rendererDir)) || !CONTENT_TYPES[extname(file)]) return { status: 404, type: 'text/plain', body: 'not found' };
     try {
-      return { status: 200, type: TYPES[extname(file)]!, body: await readFile(file) };
+      return { status: 200, type: CONTENT_TYPES[extname(file)]!, body: await readFile(file) };
     } catch {
       return { status: 404, type: 'text/plain', body: 'not found' };
     }
