@@ -11,7 +11,10 @@ import type { Configuration } from 'app-builder-lib';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const require = createRequire(import.meta.url);
 const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as typeof import('app-builder-lib/out/util/config/config.js');
-const { DebugLogger } = require('builder-util') as typeof import('builder-util');
+const { DebugLogger, log } = require('builder-util') as typeof import('builder-util');
+// electron-builder logs to stdout, which Node's test runner reads as its own channel from this
+// process: its log lines there broke the runner's framing now and then ("Unable to deserialize").
+(log as unknown as { stream: NodeJS.WritableStream }).stream = process.stderr;
 
 async function loadConfig(): Promise<Configuration> {
   return getConfig(ROOT, 'electron-builder.yml', null);
