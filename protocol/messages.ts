@@ -61,12 +61,14 @@ export type ServerMessage =
   | { type: 'changes'; to: number; rows: Row[] }
   | { type: 'synced'; version: number }
   | Ack
-  | { type: 'error'; code: ErrorCode; message?: string; expectedSeq?: number };
+  | { type: 'error'; code: ErrorCode; message?: string; expectedSeq?: number }
+  | ResponseFrame;
 
 export type ClientMessage =
   | { type: 'hello'; protocol: number; token: string; clientId: string; lastVersion: number }
   | { type: 'push'; ops: Op[] }
-  | { type: 'pull'; since: number };
+  | { type: 'pull'; since: number }
+  | RequestFrame;
 
 const isoInstant = z
   .string()
@@ -109,7 +111,7 @@ export const opSchema = z.strictObject({
 });
 
 export type ParsedFrame =
-  | { ok: true; message: z.infer<typeof helloSchema> | z.infer<typeof pushSchema> | z.infer<typeof pullSchema> }
+  | { ok: true; message: z.infer<typeof helloSchema> | z.infer<typeof pushSchema> | z.infer<typeof pullSchema> | z.infer<typeof requestSchema> }
   | { ok: false; message: string };
 
 /** Parses one text frame from a client. Never throws. */
@@ -124,7 +126,8 @@ export function parseClientFrame(text: string): ParsedFrame {
     return { ok: false, message: 'frame must be a JSON object' };
   }
   const type = (value as { type?: unknown }).type;
-  const schema = type === 'hello' ? helloSchema : type === 'push' ? pushSchema : type === 'pull' ? pullSchema : undefined;
+  const schema =
+    type === 'hello' ? helloSchema : type === 'push' ? pushSchema : type === 'pull' ? pullSchema : type === 'request' ? requestSchema : undefined;
   if (!schema) {
     return { ok: false, message: typeof type === 'string' ? `unknown message type "${type.slice(0, 40)}"` : 'frame has no "type"' };
   }
@@ -136,4 +139,135 @@ export function parseClientFrame(text: string): ParsedFrame {
 export function describeIssues(error: z.ZodError): string {
   const issue = error.issues[0];
   return issue ? describeIssue('', issue) : 'invalid';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Requests (addition to the contract): a client asks, the server answers once, by requestId.
+// Used by the coach for invites and device access; see docs/protocol.md.
+
+export type RequestMethod = 'invite.create' | 'access.list' | 'access.revoke';
+export const REQUEST_METHODS: readonly RequestMethod[] = ['invite.create', 'access.list', 'access.revoke'];
+/** `unavailable`: a passing failure of the server (its database busy, say); try again later. */
+export type RequestErrorCode = 'forbidden' | 'invalid' | 'not_found' | 'unavailable';
+
+export interface RequestFrame {
+  type: 'request';
+  requestId: string;
+  method: RequestMethod;
+  params: Record<string, unknown>;
+}
+
+export interface InviteCreated {
+  /** The join code (shown once: the server keeps only its hash). */
+  code: string;
+  /** `<base>/join#<code>`: the code travels in the fragment, never to a server's logs. */
+  url: string;
+  expiresAt: string;
+}
+
+export interface TraineeAccess {
+  traineeId: string;
+  /** The newest pending (unused, unexpired, not cancelled) invite, if any. */
+  invite: { createdAt: string; expiresAt: string } | null;
+  /** Active (unrevoked) device tokens. */
+  devices: number;
+  /** When a device of this trainee was last connected (ISO time), or null if never. */
+  lastSeenAt: string | null;
+}
+
+export interface AccessList {
+  trainees: TraineeAccess[];
+}
+
+export interface AccessRevoked {
+  revokedTokens: number;
+  cancelledInvites: number;
+}
+
+export interface RequestValues {
+  'invite.create': InviteCreated;
+  'access.list': AccessList;
+  'access.revoke': AccessRevoked;
+}
+
+export type ResponseFrame =
+  | { type: 'response'; requestId: string; ok: true; value: unknown }
+  | { type: 'response'; requestId: string; ok: false; error: { code: RequestErrorCode; message: string } };
+
+/**
+ * The frame-level shape of a request: enough to answer it by requestId. The method and its
+ * params are checked by the server, which answers `invalid` naming what is wrong.
+ */
+export const requestSchema = z.object({
+  type: z.literal('request'),
+  requestId: z.string().min(1).max(128),
+  method: z.string().min(1).max(64),
+  params: z.unknown().optional(),
+});
+
+/** Params of each method (unknown keys are ignored). */
+export const requestParamsSchemas = {
+  'invite.create': z.object({ traineeId: uuid }),
+  'access.list': z.object({}),
+  'access.revoke': z.object({ traineeId: uuid }),
+} as const satisfies Record<RequestMethod, z.ZodType>;
+
+export const inviteCreatedSchema = z.object({ code: z.string(), url: z.string(), expiresAt: isoInstant });
+export const accessListSchema = z.object({
+  trainees: z.array(
+    z.object({
+      traineeId: z.string(),
+      invite: z.object({ createdAt: isoInstant, expiresAt: isoInstant }).nullable(),
+      devices: count,
+      lastSeenAt: isoInstant.nullable(),
+    }),
+  ),
+});
+export const accessRevokedSchema = z.object({ revokedTokens: count, cancelledInvites: count });
+
+export const responseSchema = z.union([
+  z.object({ type: z.literal('response'), requestId: z.string(), ok: z.literal(true), value: z.unknown() }),
+  z.object({
+    type: z.literal('response'),
+    requestId: z.string(),
+    ok: z.literal(false),
+    error: z.object({ code: z.enum(['forbidden', 'invalid', 'not_found', 'unavailable']), message: z.string() }),
+  }),
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Joining by invite over HTTP (addition): POST /api/join on the sync server's host and port.
+
+export const JOIN_PATH = '/api/join';
+/** Bytes a join request body may have. */
+export const MAX_JOIN_BODY_BYTES = 4096;
+/** How long an invite stays valid. */
+export const INVITE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+export interface JoinRequest {
+  code: string;
+}
+
+export interface JoinResponse {
+  /** The trainee's user id (the id of their trainee row). */
+  userId: string;
+  /** A new device token for this device only; say it in `hello`. */
+  token: string;
+}
+
+export type JoinErrorCode =
+  | 'bad_request'
+  | 'unknown'
+  | 'used'
+  | 'expired'
+  | 'cancelled'
+  | 'too_large'
+  | 'unsupported_media_type'
+  | 'rate_limited'
+  | 'method_not_allowed'
+  | 'unavailable';
+
+export interface JoinError {
+  error: JoinErrorCode;
+  message: string;
 }

@@ -45,19 +45,26 @@ export function addCoach(db: Db, name: string): IssuedToken {
  * sync); the trainee's user id is the id of that row.
  */
 export function addTraineeToken(db: Db, traineeId: string): IssuedToken {
-  return db.transaction(() => {
-    const row = db
-      .prepare(`SELECT coach_id, deleted, fields FROM canonical_rows WHERE entity = 'trainee' AND id = ?`)
-      .get(traineeId) as { coach_id: string; deleted: number; fields: string } | undefined;
-    if (!row) throw new Error(`no trainee with id ${traineeId}: the coach must create (and sync) the trainee first`);
-    if (row.deleted) throw new Error(`trainee ${traineeId} has been deleted`);
-    const name = (JSON.parse(row.fields) as { name?: string }).name ?? null;
-    db.prepare(
-      `INSERT INTO users (id, role, name, coach_id, created_at) VALUES (?, 'trainee', ?, ?, ?)
-       ON CONFLICT (id) DO UPDATE SET name = excluded.name, coach_id = excluded.coach_id`,
-    ).run(traineeId, name, row.coach_id, new Date().toISOString());
-    return storeToken(db, traineeId);
-  })();
+  return db.transaction(() => issueTraineeToken(db, traineeId))();
+}
+
+/**
+ * The body of addTraineeToken, for callers that hold a transaction already (a join by invite
+ * marks the invite used and issues the token in one): makes or refreshes the trainee's user
+ * from their trainee row and stores a new token for them.
+ */
+export function issueTraineeToken(db: Db, traineeId: string): IssuedToken {
+  const row = db
+    .prepare(`SELECT coach_id, deleted, fields FROM canonical_rows WHERE entity = 'trainee' AND id = ?`)
+    .get(traineeId) as { coach_id: string; deleted: number; fields: string } | undefined;
+  if (!row) throw new Error(`no trainee with id ${traineeId}: the coach must create (and sync) the trainee first`);
+  if (row.deleted) throw new Error(`trainee ${traineeId} has been deleted`);
+  const name = (JSON.parse(row.fields) as { name?: string }).name ?? null;
+  db.prepare(
+    `INSERT INTO users (id, role, name, coach_id, created_at) VALUES (?, 'trainee', ?, ?, ?)
+     ON CONFLICT (id) DO UPDATE SET name = excluded.name, coach_id = excluded.coach_id`,
+  ).run(traineeId, name, row.coach_id, new Date().toISOString());
+  return storeToken(db, traineeId);
 }
 
 /** Revokes one token, or every token of a user. Returns how many were revoked. */

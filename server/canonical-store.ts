@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { checkOp, isEntity, type Ack, type Entity, type Fields, type Op, type Row } from '../protocol/index.ts';
+import { checkOp, isEntity, type Ack, type AccessRevoked, type Entity, type Fields, type Op, type Row, type TraineeAccess } from '../protocol/index.ts';
+import { SqliteAccessStore, type AccessStore, type IssuedInvite, type RedeemResult } from './access.ts';
 import type { User } from './auth.ts';
 import { isTransientDbError, readServerVersion, type Db } from './db.ts';
 import { explain, resolveOp, type RowMeta, type Writer } from './resolver.ts';
@@ -169,12 +170,14 @@ function scopePages(db: Db, column: 'coach_id' | 'trainee_id') {
   };
 }
 
-export class CanonicalStore {
+export class CanonicalStore implements AccessStore {
   private version: number;
   private readonly stmts;
+  private readonly access: SqliteAccessStore;
 
   constructor(readonly db: Db) {
     this.version = readServerVersion(db);
+    this.access = new SqliteAccessStore(db);
     this.stmts = {
       getRow: db.prepare(`SELECT * FROM canonical_rows WHERE entity = ? AND id = ?`),
       putRow: db.prepare(
@@ -217,6 +220,32 @@ export class CanonicalStore {
         `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = ? AND version > ? AND version <= ? GROUP BY entity, id`,
       ),
     };
+  }
+
+  // Invites and device access (see access.ts: the interface a PostgreSQL store implements too).
+
+  traineeOwner(traineeId: string): { coachId: string; deleted: boolean } | undefined {
+    return this.access.traineeOwner(traineeId);
+  }
+
+  createInvite(coachId: string, traineeId: string, now: Date, ttlMs?: number): IssuedInvite | undefined {
+    return this.access.createInvite(coachId, traineeId, now, ttlMs);
+  }
+
+  redeemInvite(code: string, now: Date): RedeemResult {
+    return this.access.redeemInvite(code, now);
+  }
+
+  listAccess(coachId: string, now: Date): TraineeAccess[] {
+    return this.access.listAccess(coachId, now);
+  }
+
+  revokeTraineeAccess(coachId: string, traineeId: string, now: Date): AccessRevoked | undefined {
+    return this.access.revokeTraineeAccess(coachId, traineeId, now);
+  }
+
+  touchTokens(tokenHashes: readonly string[], now: Date): void {
+    this.access.touchTokens(tokenHashes, now);
   }
 
   get currentVersion(): number {

@@ -1,15 +1,29 @@
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { addCoach, addTraineeToken, revokeTokens } from './auth.ts';
+import { CanonicalStore } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
+import { DEFAULT_APP_DIR } from './http-app.ts';
 import { SyncServer } from './sync-server.ts';
 
 const USAGE = `usage:
   npm run server -- serve --db ./sync.db [--host 127.0.0.1] [--port 8787]
                           [--max-buffered-mb 16] [--max-buffered-total-mb 256]
+                          [--public-url https://coach.example.com]   (the start of invite links)
+                          [--app-dir ./dist/trainee]   (the trainee app's files, served at /)
                           [--stop-with-stdin]   (stop when standard input closes: a parent's lifeline)
   npm run server -- add-coach --db ./sync.db --name "Ana"
   npm run server -- add-trainee-token --db ./sync.db --trainee <traineeId>
+  npm run server -- invite --db ./sync.db --trainee <traineeId> [--base-url http://127.0.0.1:8787] [--coach <coachId>]
   npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)`;
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const BUILD_SCRIPT = join(ROOT, 'scripts', 'build-trainee.mjs');
+const BUILD_TIMEOUT_MS = 120_000;
+const DEFAULT_BASE_URL = 'http://127.0.0.1:8787';
 
 function fail(message: string): never {
   console.error(`error: ${message}\n${USAGE}`);
@@ -23,6 +37,74 @@ function megabytes(flag: string, value: string | undefined): number | undefined 
   // Below a frame's size (1 MiB), one big push would get every reader of it dropped.
   if (value.trim() === '' || !Number.isFinite(mb) || mb < 1) fail(`${flag} must be a number of megabytes, 1 or more, not "${value}"`);
   return Math.round(mb * 1024 * 1024);
+}
+
+/** An http(s) URL given on the command line, without its trailing slash. */
+function baseUrl(flag: string, value: string): string {
+  const trimmed = value.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(trimmed);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password || url.search || url.hash) {
+    fail(`${flag} must be an http(s) URL such as ${DEFAULT_BASE_URL}, not "${value}"`);
+  }
+  return trimmed;
+}
+
+/**
+ * Builds the trainee app (scripts/build-trainee.mjs) when its index.html is missing. Never
+ * fatal: without the app, /sync works and the app's pages answer 503. One process builds at a
+ * time (a lock file beside the folder); another that finds it building goes on without waiting.
+ */
+async function buildTraineeAppIfMissing(): Promise<void> {
+  if (existsSync(join(DEFAULT_APP_DIR, 'index.html'))) return;
+  if (!existsSync(BUILD_SCRIPT)) {
+    console.error('the trainee app is not built and scripts/build-trainee.mjs is missing: serving /sync only (the app answers 503)');
+    return;
+  }
+  const lock = `${DEFAULT_APP_DIR}.build-lock`;
+  try {
+    mkdirSync(dirname(lock), { recursive: true });
+    try {
+      closeSync(openSync(lock, 'wx'));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (Date.now() - statSync(lock).mtimeMs < BUILD_TIMEOUT_MS + 10_000) {
+        console.error('the trainee app is being built by another process: serving meanwhile');
+        return;
+      }
+      rmSync(lock, { force: true }); // left behind by a build that died
+      closeSync(openSync(lock, 'wx'));
+    }
+  } catch (error) {
+    console.error(`could not build the trainee app (${(error as Error).message}): serving /sync, the app answers 503`);
+    return;
+  }
+  try {
+    console.error('building the trainee app: node scripts/build-trainee.mjs');
+    const outcome = await new Promise<string | undefined>((resolve) => {
+      // Its output goes to standard error: standard output carries the "listening" line.
+      const child = spawn(process.execPath, [BUILD_SCRIPT], { cwd: ROOT, stdio: ['ignore', 2, 'inherit'] });
+      const timer = setTimeout(() => child.kill('SIGKILL'), BUILD_TIMEOUT_MS);
+      child.once('error', (error) => {
+        clearTimeout(timer);
+        resolve(error.message);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        if (signal === 'SIGKILL') resolve(`it did not finish within ${BUILD_TIMEOUT_MS / 1000} s`);
+        else if (code !== 0) resolve(`it exited with ${code ?? signal}`);
+        else if (!existsSync(join(DEFAULT_APP_DIR, 'index.html'))) resolve('it wrote no dist/trainee/index.html');
+        else resolve(undefined);
+      });
+    });
+    if (outcome) console.error(`the trainee app could not be built (${outcome}): serving /sync, the app answers 503`);
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 /** Runs one admin command on the database file and prints its result as JSON. */
@@ -52,6 +134,10 @@ async function main(argv: string[]): Promise<void> {
         'max-buffered-mb': { type: 'string' },
         'max-buffered-total-mb': { type: 'string' },
         'stop-with-stdin': { type: 'boolean' },
+        'public-url': { type: 'string' },
+        'app-dir': { type: 'string' },
+        'base-url': { type: 'string' },
+        coach: { type: 'string' },
       },
       strict: true,
     }));
@@ -70,6 +156,9 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be 0..65535, not ${values.port}`);
       // Crash tests only: COACHDESK_CRASH_AFTER_COMMITS=N kills the server between commit and ack.
       const crashAfterCommits = Number(process.env.COACHDESK_CRASH_AFTER_COMMITS ?? 0) || 0;
+      const publicUrl = values['public-url'] === undefined ? undefined : baseUrl('--public-url', values['public-url']);
+      const appDir = values['app-dir'];
+      if (appDir === undefined) await buildTraineeAppIfMissing();
       const server = new SyncServer({
         db: values.db,
         host: values.host ?? '127.0.0.1',
@@ -77,6 +166,8 @@ async function main(argv: string[]): Promise<void> {
         crashAfterCommits,
         maxBufferedBytes: megabytes('--max-buffered-mb', values['max-buffered-mb']),
         maxBufferedTotalBytes: megabytes('--max-buffered-total-mb', values['max-buffered-total-mb']),
+        publicUrl,
+        appDir,
       });
       let url: string;
       try {
@@ -115,6 +206,22 @@ async function main(argv: string[]): Promise<void> {
       if (!values.trainee) fail('--trainee <traineeId> is required');
       const trainee = values.trainee;
       return withDb(values.db, (db) => addTraineeToken(db, trainee));
+    }
+    case 'invite': {
+      if (!values.trainee) fail('--trainee <traineeId> is required');
+      const trainee = values.trainee;
+      const base = baseUrl('--base-url', values['base-url'] ?? DEFAULT_BASE_URL);
+      const coach = values.coach;
+      if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
+      return withDb(values.db, (db) => {
+        const store = new CanonicalStore(db);
+        const owner = store.traineeOwner(trainee);
+        if (!owner) throw new Error(`no trainee with id ${trainee}: the coach must create (and sync) the trainee first`);
+        if (owner.deleted) throw new Error(`trainee ${trainee} has been deleted`);
+        if (coach !== undefined && coach !== owner.coachId) throw new Error(`trainee ${trainee} is not a trainee of coach ${coach}`);
+        const invite = store.createInvite(owner.coachId, trainee, new Date())!;
+        return { code: invite.code, url: `${base}/join#${invite.code}`, expiresAt: invite.expiresAt };
+      });
     }
     case 'revoke-token': {
       return withDb(values.db, (db) => ({ revoked: revokeTokens(db, { token: values.token, userId: values.user }) }));

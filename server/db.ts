@@ -2,7 +2,10 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+/**
+ * 1: the first schema. 2: invites; tokens.last_seen_at (added to files of schema 1 on open).
+ */
+const SCHEMA_VERSION = 2;
 
 /**
  * The canonical store. One row per entity instance (tombstones kept), with the per-field write
@@ -25,8 +28,22 @@ CREATE TABLE IF NOT EXISTS tokens (
   hash TEXT PRIMARY KEY,
   user_id TEXT NOT NULL REFERENCES users(id),
   created_at TEXT NOT NULL,
-  revoked_at TEXT
+  revoked_at TEXT,
+  last_seen_at TEXT
 );
+-- A coach's invite of a trainee: the code is stored only as its sha-256. Single use: a join
+-- sets used_at (and issues a token) in one transaction.
+CREATE TABLE IF NOT EXISTS invites (
+  id TEXT PRIMARY KEY,
+  trainee_id TEXT NOT NULL,
+  coach_id TEXT NOT NULL,
+  code_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  cancelled_at TEXT
+);
+CREATE INDEX IF NOT EXISTS invites_by_trainee ON invites (trainee_id, created_at);
 CREATE TABLE IF NOT EXISTS canonical_rows (
   entity TEXT NOT NULL,
   id TEXT NOT NULL,
@@ -45,6 +62,8 @@ CREATE TABLE IF NOT EXISTS canonical_rows (
 CREATE INDEX IF NOT EXISTS rows_by_coach ON canonical_rows (coach_id, version) WHERE coach_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rows_by_trainee ON canonical_rows (trainee_id, version) WHERE trainee_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS rows_by_owner ON canonical_rows (owner_id, version) WHERE owner_id IS NOT NULL;
+-- A coach's trainees, for the list of who has access.
+CREATE INDEX IF NOT EXISTS trainees_by_coach ON canonical_rows (coach_id, id) WHERE entity = 'trainee';
 CREATE INDEX IF NOT EXISTS rows_by_parent ON canonical_rows (parent_id) WHERE parent_id IS NOT NULL;
 -- Who sees an exercise (the trainees it is prescribed to) and which exercises a trainee sees:
 -- both answered from these indexes alone, without reading the rows.
@@ -97,6 +116,14 @@ export function openServerDb(file: string): Db {
     throw new Error(`${file} was written by a newer CoachDesk server (schema ${current}, this one knows ${SCHEMA_VERSION})`);
   }
   db.exec(SCHEMA);
+  // Schema 1 → 2: tokens learn when they were last seen (invites came with the schema above).
+  const hasLastSeen = () => (db.prepare(`PRAGMA table_info(tokens)`).all() as Array<{ name: string }>).some((c) => c.name === 'last_seen_at');
+  if (!hasLastSeen()) {
+    db.transaction(() => {
+      if (!hasLastSeen()) db.exec(`ALTER TABLE tokens ADD COLUMN last_seen_at TEXT`);
+    }).immediate();
+  }
+  db.exec(`CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id)`);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   db.prepare(`INSERT OR IGNORE INTO server_meta (key, value) VALUES ('version', '0')`).run();
   return db;

@@ -1,10 +1,24 @@
-import { createServer, type Server as HttpServer } from 'node:http';
+import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, PROTOCOL_VERSION, parseClientFrame, type Row, type ServerMessage } from '../protocol/index.ts';
+import {
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  REQUEST_METHODS,
+  describeIssue,
+  parseClientFrame,
+  requestParamsSchemas,
+  type RequestErrorCode,
+  type RequestMethod,
+  type RequestValues,
+  type Row,
+  type ServerMessage,
+} from '../protocol/index.ts';
 import { authenticate, hashToken, tokenIsLive, type User } from './auth.ts';
 import { CanonicalStore, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
-import { openServerDb, type Db } from './db.ts';
+import { isTransientDbError, openServerDb, type Db } from './db.ts';
+import { DEFAULT_APP_DIR, createHttpHandler } from './http-app.ts';
+import { RateLimiter } from './rate-limit.ts';
 
 export interface SyncServerOptions {
   /** A database file path, or an open database. */
@@ -46,6 +60,19 @@ export interface SyncServerOptions {
    */
   catchUpFramesAhead?: number;
   log?: (line: string) => void;
+  /** The trainee app's built files, served at / (default `<repo>/dist/trainee`). */
+  appDir?: string;
+  /**
+   * The address people reach this server at (`https://coach.example.com`), for the links of
+   * invites. Without it a link starts with the address the coach's app connected to.
+   */
+  publicUrl?: string;
+  /** Join attempts (POST /api/join) allowed per remote address and window; successful ones are not counted. */
+  joinRateLimit?: { max: number; windowMs: number; maxAddresses?: number };
+  /** How often (ms) at most a connected token's `last_seen_at` is written again (checked with each ping). */
+  lastSeenEveryMs?: number;
+  /** The clock of invites, joins and last sightings (tests move it). */
+  now?: () => number;
   /**
    * Fault injection for crash tests: after this many committed pushes the process kills
    * itself (SIGKILL) before sending anything, i.e. between commit and ack.
@@ -69,8 +96,21 @@ export interface ServerSocket {
   on(event: 'error', listener: (error: Error) => void): this;
 }
 
+/** A request frame as parsed: the method and params are checked when it is answered. */
+interface RequestMessage {
+  requestId: string;
+  method: string;
+  params?: unknown;
+}
+
 interface Peer {
   ws: ServerSocket;
+  /** `http(s)://host[:port]` the connection was made to (from its upgrade request), for invite links. */
+  httpBase?: string;
+  /** When its token's last_seen_at was last written (ms). */
+  touchedAt?: number;
+  /** Requests waiting for this connection's earlier pushes to be answered. */
+  pendingRequests: RequestMessage[];
   user?: User;
   clientId?: string;
   missedPongs: number;
@@ -127,10 +167,13 @@ export class SyncServer {
   /** Read before every frame, so prepared once. */
   private readonly dataVersion;
   private commits = 0;
+  /** Peers whose token's last_seen_at is written at the end of this turn. */
+  private readonly seenSoon = new Set<Peer>();
   private closed = false;
   /** Pushes received in this turn of the event loop, committed together at its end. */
   private queuedPushes: Array<{ peer: Peer; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number }> = [];
-  private readonly opts: Required<Omit<SyncServerOptions, 'db'>>;
+  private readonly opts: Required<Omit<SyncServerOptions, 'db' | 'publicUrl'>> & { publicUrl?: string };
+  readonly joinLimiter: RateLimiter;
 
   constructor(options: SyncServerOptions) {
     this.opts = {
@@ -146,16 +189,32 @@ export class SyncServer {
       maxBufferedTotalBytes: options.maxBufferedTotalBytes ?? 256 * 1024 * 1024,
       log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
+      appDir: options.appDir ?? DEFAULT_APP_DIR,
+      publicUrl: options.publicUrl?.replace(/\/+$/, ''),
+      joinRateLimit: options.joinRateLimit ?? { max: 10, windowMs: 10 * 60_000 },
+      lastSeenEveryMs: options.lastSeenEveryMs ?? 60_000,
+      now: options.now ?? Date.now,
     };
+    this.joinLimiter = new RateLimiter({
+      max: this.opts.joinRateLimit.max,
+      windowMs: this.opts.joinRateLimit.windowMs,
+      maxKeys: this.opts.joinRateLimit.maxAddresses ?? 10_000,
+      now: this.opts.now,
+    });
     this.ownsDb = typeof options.db === 'string';
     this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
     this.store = new CanonicalStore(this.db);
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
-    this.http = createServer((_req, res) => {
-      res.writeHead(426, { 'content-type': 'text/plain' }).end('CoachDesk sync: connect with a WebSocket to /sync\n');
-    });
+    this.http = createServer(
+      createHttpHandler({
+        appDir: this.opts.appDir,
+        join: (code) => this.store.redeemInvite(code, new Date(this.opts.now())),
+        joinLimiter: this.joinLimiter,
+        log: this.opts.log,
+      }),
+    );
     this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
-    this.wss.on('connection', (ws) => this.acceptConnection(ws));
+    this.wss.on('connection', (ws, request) => this.acceptConnection(ws, request));
     // ws re-emits the HTTP server's errors (a busy port, say); listen() reports those.
     this.wss.on('error', (error) => this.opts.log(`sync endpoint error: ${error.message}`));
   }
@@ -199,6 +258,8 @@ export class SyncServer {
     this.queuedPushes = [];
     clearInterval(this.pingTimer);
     clearInterval(this.revocationTimer);
+    this.seenSoon.clear();
+    this.touch([...this.peers], 0);
     for (const peer of this.peers) peer.ws.terminate();
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
@@ -206,8 +267,16 @@ export class SyncServer {
   }
 
   /** Serves one connection: every connection to /sync, or one a simulation hands over. */
-  acceptConnection(ws: ServerSocket): void {
-    const peer: Peer = { ws, missedPongs: 0, badFrames: [], catchUpInFlight: { frames: 0, bytes: 0 }, pumpDue: false };
+  acceptConnection(ws: ServerSocket, request?: IncomingMessage): void {
+    const peer: Peer = {
+      ws,
+      httpBase: request && requestBase(request),
+      pendingRequests: [],
+      missedPongs: 0,
+      badFrames: [],
+      catchUpInFlight: { frames: 0, bytes: 0 },
+      pumpDue: false,
+    };
     this.peers.add(peer);
     peer.helloTimer = setTimeout(() => {
       if (!peer.user) ws.close(CLOSE.helloTimeout, 'hello must come within 10 s');
@@ -223,7 +292,9 @@ export class SyncServer {
 
   private forget(peer: Peer): void {
     clearTimeout(peer.helloTimer);
-    this.peers.delete(peer);
+    if (!this.peers.delete(peer)) return;
+    peer.pendingRequests = [];
+    if (!this.closed) this.touchSoon(peer);
     if (peer.user) {
       const set = this.byUser.get(peer.user.id);
       set?.delete(peer);
@@ -231,7 +302,39 @@ export class SyncServer {
     }
   }
 
+  /**
+   * Writes `last_seen_at` of the peers' tokens, for those written longer than `everyMs` ago
+   * (0: all), in one transaction. A failure is logged, never thrown: it is bookkeeping.
+   */
+  private touch(peers: Peer[], everyMs: number): void {
+    const now = this.opts.now();
+    const due = peers.filter((p) => p.tokenHash && !p.revoked && (everyMs === 0 || now - (p.touchedAt ?? 0) >= everyMs));
+    if (due.length === 0) return;
+    try {
+      this.store.touchTokens([...new Set(due.map((p) => p.tokenHash!))], new Date(now));
+      for (const p of due) p.touchedAt = now;
+    } catch (error) {
+      this.opts.log(`could not note when tokens were last seen: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Notes a peer as seen now, written at the end of this turn with every other peer noted in it:
+   * a storm of reconnects costs one commit per turn, not one per connection.
+   */
+  private touchSoon(peer: Peer): void {
+    this.seenSoon.add(peer);
+    if (this.seenSoon.size > 1) return;
+    setImmediate(() => {
+      if (this.closed) return;
+      const peers = [...this.seenSoon];
+      this.seenSoon.clear();
+      this.touch(peers, 0);
+    });
+  }
+
   private heartbeat(): void {
+    this.touch([...this.peers], this.opts.lastSeenEveryMs);
     for (const peer of this.peers) {
       if (peer.missedPongs >= 2) {
         peer.ws.terminate();
@@ -321,6 +424,7 @@ export class SyncServer {
       if (message.type === 'hello') return this.hello(peer, message);
       if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
       if (message.type === 'pull') return this.catchUp(peer, message.since);
+      if (message.type === 'request') return this.request(peer, message);
       this.push(peer, message.ops, receivedAt);
     } catch (error) {
       this.answerFailure(peer, message.type, error);
@@ -339,10 +443,17 @@ export class SyncServer {
     this.seenDataVersion = dataVersion;
     for (const peer of this.peers) {
       if (!peer.tokenHash || peer.revoked || tokenIsLive(this.db, peer.tokenHash)) continue;
-      peer.revoked = true;
-      this.send(peer, { type: 'error', code: 'unauthorized', message: 'this token was revoked' });
-      peer.ws.close(CLOSE.unauthorized, 'token revoked');
+      this.refuseRevoked(peer);
     }
+  }
+
+  /** Closes a connection whose token was revoked (4401, after an `unauthorized` error); nothing more of it is applied. */
+  private refuseRevoked(peer: Peer): void {
+    if (peer.revoked) return;
+    peer.revoked = true;
+    peer.pendingRequests = [];
+    this.send(peer, { type: 'error', code: 'unauthorized', message: 'this token was revoked' });
+    peer.ws.close(CLOSE.unauthorized, 'token revoked');
   }
 
   private answerFailure(peer: Peer, what: string, error: unknown): void {
@@ -372,6 +483,7 @@ export class SyncServer {
     const set = this.byUser.get(user.id) ?? new Set();
     set.add(peer);
     this.byUser.set(user.id, set);
+    this.touchSoon(peer);
     this.send(peer, {
       type: 'welcome',
       userId: user.id,
@@ -457,6 +569,15 @@ export class SyncServer {
     const group = this.queuedPushes.filter(({ peer }) => !peer.revoked);
     this.queuedPushes = [];
     if (group.length === 0) return;
+    try {
+      this.commitGroup(group);
+    } finally {
+      // Requests that came after these pushes, now that their outcome is known.
+      for (const peer of new Set(group.map((g) => g.peer))) this.answerPendingRequests(peer);
+    }
+  }
+
+  private commitGroup(group: SyncServer['queuedPushes']): void {
     let results: Array<PushOutcome | Error>;
     try {
       results = this.store.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
@@ -471,6 +592,71 @@ export class SyncServer {
       if (result instanceof Error) this.answerFailure(peer, 'push', result);
       else this.answerPush(peer, result);
     });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Requests (invites and access): answered in order, each after the pushes its connection sent
+  // before it, so an invite for a trainee created just before finds the trainee.
+
+  private request(peer: Peer, message: RequestMessage): void {
+    const waiting = peer.pendingRequests.length > 0 || this.queuedPushes.some((q) => q.peer === peer);
+    if (waiting) peer.pendingRequests.push(message);
+    else this.answerRequest(peer, message);
+  }
+
+  private answerPendingRequests(peer: Peer): void {
+    while (peer.pendingRequests.length > 0 && !peer.revoked && peer.ws.readyState === peer.ws.OPEN) {
+      this.answerRequest(peer, peer.pendingRequests.shift()!);
+    }
+  }
+
+  private answerRequest(peer: Peer, message: RequestMessage): void {
+    const { requestId } = message;
+    const fail = (code: RequestErrorCode, text: string) => this.send(peer, { type: 'response', requestId, ok: false, error: { code, message: text } });
+    if (!(REQUEST_METHODS as readonly string[]).includes(message.method)) {
+      return fail('invalid', `unknown method "${message.method.slice(0, 64)}"; this server knows ${REQUEST_METHODS.join(', ')}`);
+    }
+    const method = message.method as RequestMethod;
+    const user = peer.user!;
+    if (user.role !== 'coach') return fail('forbidden', `only a coach may ${method}`);
+    const params = message.params ?? {};
+    if (typeof params !== 'object' || params === null || Array.isArray(params)) return fail('invalid', 'params must be an object');
+    const parsed = requestParamsSchemas[method].safeParse(params, { reportInput: true });
+    if (!parsed.success) return fail('invalid', describeIssue('params', parsed.error.issues[0]!));
+    const now = new Date(this.opts.now());
+    const notFound = () => fail('not_found', 'you have no trainee with this id');
+    const ok = <M extends RequestMethod>(_method: M, value: RequestValues[M]) => this.send(peer, { type: 'response', requestId, ok: true, value });
+    try {
+      switch (method) {
+        case 'invite.create': {
+          const { traineeId } = parsed.data as { traineeId: string };
+          const invite = this.store.createInvite(user.id, traineeId, now);
+          if (!invite) return notFound();
+          return ok(method, { code: invite.code, url: `${this.inviteBase(peer)}/join#${invite.code}`, expiresAt: invite.expiresAt });
+        }
+        case 'access.list':
+          return ok(method, { trainees: this.store.listAccess(user.id, now) });
+        case 'access.revoke': {
+          const { traineeId } = parsed.data as { traineeId: string };
+          const revoked = this.store.revokeTraineeAccess(user.id, traineeId, now);
+          if (!revoked) return notFound();
+          // Every token of the trainee is revoked: every connection of theirs closes now.
+          for (const other of this.byUser.get(traineeId) ?? []) this.refuseRevoked(other);
+          return ok(method, revoked);
+        }
+      }
+    } catch (error) {
+      if (!isTransientDbError(error)) this.opts.log(`request ${method} failed: ${(error as Error).stack ?? error}`);
+      fail('unavailable', 'the server could not do this just now; try again');
+    }
+  }
+
+  /** The start of an invite link: --public-url, else where the coach's app reached this server. */
+  private inviteBase(peer: Peer): string {
+    if (this.opts.publicUrl) return this.opts.publicUrl;
+    if (peer.httpBase) return peer.httpBase;
+    const address = this.http.address() as AddressInfo | null;
+    return `http://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${address?.port ?? this.opts.port}`;
   }
 
   private answerPush(peer: Peer, outcome: PushOutcome): void {
@@ -523,4 +709,15 @@ export class SyncServer {
     if (peer.catchUp) peer.catchUp.heldSynced = Math.max(peer.catchUp.heldSynced, version);
     else this.sendRaw(peer, frame);
   }
+}
+
+/** A host header as browsers and WebSocket clients send it: a name or address, and a port. */
+const HOST_HEADER = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
+
+/** `http(s)://host[:port]` of an upgrade request, when its Host header is a plain host. */
+function requestBase(request: IncomingMessage): string | undefined {
+  const host = request.headers.host;
+  if (!host || !HOST_HEADER.test(host)) return undefined;
+  const tls = (request.socket as { encrypted?: boolean }).encrypted === true;
+  return `${tls ? 'https' : 'http'}://${host}`;
 }
