@@ -1,10 +1,12 @@
 // The fresh install of bench/catch-up.ts, in a process of its own so its peak memory is its own:
 //   node --import tsx bench/catch-up-client.ts --url ws://… --token T --db FILE
 // Prints one JSON line: time from start() to `synced`, rows in the replica, peak memory.
+import { openWebSocket } from '../main/sync/node-socket.ts';
+import { openLocalStore } from '../main/sync/node-sqlite.ts';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalStore } from '../main/sync/local-store.ts';
-import { SyncEngine } from '../main/sync/sync-engine.ts';
+import { LocalStore } from '../sync/local-store.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
 
 export interface CatchUpClientResult {
   /** start() to the connection's `synced` state (catch-up applied and the cursor moved). */
@@ -31,8 +33,8 @@ if (!values.url || !values.token || !values.db) {
   process.exit(2);
 }
 
-const store = new LocalStore(values.db);
-const engine = new SyncEngine({ store, url: values.url, token: values.token });
+const store = openLocalStore(values.db);
+const engine = new SyncEngine({ connect: openWebSocket,  store, url: values.url, token: values.token });
 let welcomeAt: bigint | undefined;
 engine.on('state', (s: { connection: string }) => {
   if (!welcomeAt && s.connection === 'syncing') welcomeAt = process.hrtime.bigint();
@@ -43,7 +45,7 @@ engine.start();
 const synced = await engine.whenIdle(Number(values.timeout ?? 120_000));
 const end = process.hrtime.bigint();
 await engine.stop();
-const replicaRows = store.db.prepare(`SELECT COUNT(*) FROM replica`).pluck().get() as number;
+const replicaRows = (store.db.prepare(`SELECT COUNT(*) AS n FROM replica`).get() as { n: number }).n;
 const lastVersion = store.lastVersion;
 store.close();
 if (!synced) {

@@ -1,11 +1,13 @@
+import { openWebSocket } from '../main/sync/node-socket.ts';
+import { openLocalStore } from '../main/sync/node-sqlite.ts';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { startServerProcess } from '../main/embedded/server-process.ts';
-import type { Edit } from '../main/sync/local-store.ts';
-import { LocalStore } from '../main/sync/local-store.ts';
-import { SyncEngine } from '../main/sync/sync-engine.ts';
+import type { Edit } from '../sync/local-store.ts';
+import { LocalStore } from '../sync/local-store.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
 import { newId } from '../protocol/index.ts';
 import { addCoach } from '../server/auth.ts';
 import { openServerDb } from '../server/db.ts';
@@ -91,13 +93,13 @@ async function drainOnce(dir: string, count: number): Promise<DrainRun> {
   db.close();
   const edits = offlineEdits(coachId, count);
 
-  const store = new LocalStore(join(dir, 'client.db'));
+  const store = openLocalStore(join(dir, 'client.db'));
   let t = process.hrtime.bigint();
   for (let i = 0; i < edits.length; i += 500) store.enqueueAll(edits.slice(i, i + 500));
   const enqueueMs = ms(process.hrtime.bigint() - t);
 
   const server = await startServerProcess(serverFile, { env: profileEnv('drain-server') });
-  const engine = new SyncEngine({ store, url: server.url, token });
+  const engine = new SyncEngine({ connect: openWebSocket,  store, url: server.url, token });
   try {
     let welcomeAt: bigint | undefined;
     engine.on('state', (s: { connection: string }) => {

@@ -1,6 +1,7 @@
+import { openLocalStore } from '../main/sync/node-sqlite.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LocalStore } from '../main/sync/local-store.ts';
+import { LocalStore } from '../sync/local-store.ts';
 import { newId, type Fields } from '../protocol/index.ts';
 import { buildProgram, randomEdits, type BuilderEdit, type ProgramSetup } from './edit-workload.ts';
 import { mulberry32 } from './random.ts';
@@ -83,7 +84,7 @@ function v2Side(dir: string, setup: ProgramSetup): EditSide {
 }
 
 function v3Side(dir: string, setup: ProgramSetup): EditSide {
-  const store = new LocalStore(join(dir, 'edit-v3.db'));
+  const store = openLocalStore(join(dir, 'edit-v3.db'));
   store.enqueueAll([
     ...setup.exercises.map((e) => ({ entity: 'exercise' as const, id: e.id, action: 'put' as const, fields: e.fields })),
     { entity: 'program', id: setup.programId, action: 'put', fields: setup.program },

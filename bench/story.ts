@@ -8,10 +8,12 @@
 // some earlier ones and may lower the prescribed load (online, or offline when the coach
 // reconnects first). Still offline, the coach "fixes" 0–all of the sets he saw, from his stale
 // copy, with a device clock 2 h behind … 2 h ahead. Then both come back online and go quiet.
+import { openWebSocket } from '../main/sync/node-socket.ts';
+import { openLocalStore } from '../main/sync/node-sqlite.ts';
 import { join } from 'node:path';
-import type Database from 'better-sqlite3';
-import { LocalStore, type Edit } from '../main/sync/local-store.ts';
-import { SyncEngine } from '../main/sync/sync-engine.ts';
+import type { SyncStatement } from '../sync/db.ts';
+import { LocalStore, type Edit } from '../sync/local-store.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
 import { newId, type Fields } from '../protocol/index.ts';
 import { addCoach, addTraineeToken } from '../server/auth.ts';
 import { openServerDb, type Db } from '../server/db.ts';
@@ -377,8 +379,8 @@ export async function openV3(dir: string, world: World): Promise<V3Side> {
   const server = new SyncServer({ db, port: 0, log: () => {} });
   const url = await server.listen();
   const client = (name: string, token: string): V3Client => {
-    const store = new LocalStore(join(dir, `v3-${name}.db`));
-    return { store, engine: new SyncEngine({ store, url, token, backoff: { baseMs: 20, maxMs: 200 } }) };
+    const store = openLocalStore(join(dir, `v3-${name}.db`));
+    return { store, engine: new SyncEngine({ connect: openWebSocket,  store, url, token, backoff: { baseMs: 20, maxMs: 200 } }) };
   };
   const issued = addCoach(db, 'Ana');
   const coach = client('coach', issued.token);
@@ -409,11 +411,11 @@ export async function openV3(dir: string, world: World): Promise<V3Side> {
   };
 }
 
-const replicaVersionStmts = new WeakMap<LocalStore, Database.Statement<[string, string]>>();
+const replicaVersionStmts = new WeakMap<LocalStore, SyncStatement>();
 function replicaVersion(store: LocalStore, entity: string, id: string): number | undefined {
   let stmt = replicaVersionStmts.get(store);
-  if (!stmt) replicaVersionStmts.set(store, (stmt = store.db.prepare<[string, string]>(`SELECT version FROM replica WHERE entity = ? AND id = ?`).pluck()));
-  return stmt.get(entity, id) as number | undefined;
+  if (!stmt) replicaVersionStmts.set(store, (stmt = store.db.prepare(`SELECT version FROM replica WHERE entity = ? AND id = ?`)));
+  return (stmt.get(entity, id) as { version: number } | undefined)?.version;
 }
 
 export async function runV3(v3: V3Side, plan: RunPlan): Promise<RunOutcome> {
@@ -455,10 +457,10 @@ export async function runV3(v3: V3Side, plan: RunPlan): Promise<RunOutcome> {
   }
   // The laptop's clock error: the outbox holds the device time of each edit, as the device said it.
   const setAt = coach.store.db.prepare(`UPDATE outbox SET at = ? WHERE key = ?`);
-  const getAt = coach.store.db.prepare(`SELECT at FROM outbox WHERE key = ?`).pluck();
+  const getAt = coach.store.db.prepare(`SELECT at FROM outbox WHERE key = ?`);
   coach.store.db.transaction(() => {
-    for (const key of [programKey, ...fixKeys]) setAt.run(new Date(Date.parse(getAt.get(key) as string) + sc.coachClockOffsetMs).toISOString(), key);
-  })();
+    for (const key of [programKey, ...fixKeys]) setAt.run(new Date(Date.parse((getAt.get(key) as { at: string }).at) + sc.coachClockOffsetMs).toISOString(), key);
+  });
 
   // Both back online, in the run's order, then quiet: both replicas hold the server's rows.
   coach.engine.start();

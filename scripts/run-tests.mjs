@@ -1,5 +1,6 @@
 // Runs every test/**/*.test.ts(x) file with Node's own test runner (TypeScript through tsx).
-// Node 20's --test does not expand globs itself, so the files are listed here.
+// Node 20's --test does not expand globs itself, so the files are listed here. The sync
+// engine's suites then run a second time on the trainee app's SQLite WebAssembly adapter.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +13,25 @@ function find(dir) {
   });
 }
 
+/** The suites that drive the engine through test/sync-db.ts, and so run on both adapters. */
+const ENGINE_SUITES = ['test/client/local-store', 'test/client/requests', 'test/client/engine-faults', 'test/client/reconnect', 'test/client/migrations', 'test/e2e/idempotency', 'test/e2e/story'];
+/** A test that hangs fails after this instead of stalling CI until it is killed. */
+const TEST_TIMEOUT_MS = 120_000;
+
 const filter = process.argv.slice(2);
 const files = find('test').filter((f) => filter.length === 0 || filter.some((part) => f.includes(part))).sort();
 if (files.length === 0) {
   console.error(`no test files match ${filter.join(' ')}`);
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const run = (list, env = {}) =>
+  spawnSync(process.execPath, ['--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, '--test-reporter=spec', ...list], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+
+let status = run(files);
+const engineFiles = process.env.COACHDESK_SYNC_DB ? [] : files.filter((f) => ENGINE_SUITES.some((s) => f.startsWith(s)));
+if (engineFiles.length > 0) {
+  console.log(`\nThe engine's suites again, on the SQLite WebAssembly adapter (${engineFiles.length} files):\n`);
+  const onWasm = run(engineFiles, { COACHDESK_SYNC_DB: 'wasm' });
+  status ||= onWasm;
+}
+process.exit(status);

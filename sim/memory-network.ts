@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { EngineSocket } from '../main/sync/sync-engine.ts';
+import type { EngineSocket } from '../sync/sync-engine.ts';
 import type { ServerSocket, SyncServer } from '../server/sync-server.ts';
 
 const CONNECTING = 0;

@@ -1,11 +1,12 @@
 // One simulated schedule: real server code and real client engines (real SQLite files in a temp
 // folder) over the in-memory network, two coaches and four trainees making random edits, with
 // faults chosen by the seed; then everyone comes back online and the invariants are checked.
+import { openLocalStore } from '../main/sync/node-sqlite.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LocalStore } from '../main/sync/local-store.ts';
-import { SyncEngine } from '../main/sync/sync-engine.ts';
+import { LocalStore } from '../sync/local-store.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
 import { newId, resetIdState, type Entity, type Fields, type Op } from '../protocol/index.ts';
 import { addCoach, addTraineeToken } from '../server/auth.ts';
 import { openServerDb, type Db } from '../server/db.ts';
@@ -119,7 +120,7 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
   }
 
   function open(c: Omit<Client, 'store' | 'engine' | 'online'>, online: boolean): Client {
-    const store = new LocalStore(c.file, { clock: () => scheduler.now + c.clockOffset });
+    const store = openLocalStore(c.file, { clock: () => scheduler.now + c.clockOffset });
     const engine = new SyncEngine({ store, url: 'memory://sync', token: c.token, connect: network.connect, random, backoff: { baseMs: 50, maxMs: 2000 } });
     const client: Client = { ...c, store, engine, online };
     if (online) engine.start();

@@ -1,3 +1,5 @@
+import { openWebSocket } from '../main/sync/node-socket.ts';
+import { openLocalStore } from './sync-db.ts';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -5,8 +7,8 @@ import { join } from 'node:path';
 import { addCoach, addTraineeToken } from '../server/auth.ts';
 import { openServerDb, type Db } from '../server/db.ts';
 import { SyncServer, type SyncServerOptions } from '../server/sync-server.ts';
-import { LocalStore } from '../main/sync/local-store.ts';
-import { SyncEngine } from '../main/sync/sync-engine.ts';
+import { LocalStore } from '../sync/local-store.ts';
+import { SyncEngine } from '../sync/sync-engine.ts';
 
 export function tempDir(prefix = 'coachdesk-test-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
@@ -65,8 +67,8 @@ export async function startServer(dir: string, options: Partial<SyncServerOption
 }
 
 export function openClient(dir: string, url: string, token: string, name = randomUUID().slice(0, 8)) {
-  const store = new LocalStore(join(dir, `client-${name}.db`));
-  const engine = new SyncEngine({ store, url, token, backoff: { baseMs: 20, maxMs: 200 } });
+  const store = openLocalStore(join(dir, `client-${name}.db`));
+  const engine = new SyncEngine({ connect: openWebSocket,  store, url, token, backoff: { baseMs: 20, maxMs: 200 } });
   return { store, engine };
 }
 

@@ -1,8 +1,10 @@
+import { openWebSocket } from '../sync/node-socket.ts';
+import { openLocalStore } from '../sync/node-sqlite.ts';
 import { newId } from '../../protocol/index.ts';
 import { parseArgs } from 'node:util';
-import type { Edit } from '../sync/local-store.ts';
-import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError } from '../sync/local-store.ts';
-import { SyncEngine } from '../sync/sync-engine.ts';
+import type { Edit } from '../../sync/local-store.ts';
+import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError } from '../../sync/local-store.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import { planSetLogs } from './set-log-plan.ts';
 
 const USAGE = `usage: npm run client -- <command> --db FILE [--server URL --token T] [--timeout SECONDS]
@@ -60,7 +62,7 @@ function positiveInt(name: string, value: string | undefined, fallback?: number)
 
 async function syncNow(store: LocalStore, server: string | undefined, token: string | undefined, timeoutMs: number) {
   if (!server || !token) throw new CliError('--server URL and --token T are required to sync', 2);
-  const engine = new SyncEngine({ store, url: server, token });
+  const engine = new SyncEngine({ connect: openWebSocket,  store, url: server, token });
   engine.start();
   const idle = await engine.whenIdle(timeoutMs);
   await engine.stop();
@@ -81,7 +83,7 @@ async function run(argv: string[]): Promise<number> {
   }
   if (!values.db) throw new CliError('--db FILE is required', 2);
   const timeoutMs = positiveInt('timeout', values.timeout, 30) * 1000;
-  const store = new LocalStore(values.db);
+  const store = openLocalStore(values.db);
   try {
     const finish = async (extra: Record<string, unknown> = {}) => {
       const { summary, idle, error } = await syncNow(store, values.server, values.token, timeoutMs);

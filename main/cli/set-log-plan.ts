@@ -1,7 +1,7 @@
 import { percentOfMax } from '../../domain/strength.ts';
 import type { Fields } from '../../protocol/index.ts';
 import { currentMaxes } from '../host/maxes.ts';
-import type { Edit, LocalStore } from '../sync/local-store.ts';
+import type { Edit, LocalStore } from '../../sync/local-store.ts';
 
 /** set_log.setIndex's upper bound in the protocol's schema. */
 const MAX_SET_INDEX = 1000;

@@ -1,6 +1,6 @@
 import { addDays, mondayOf } from '../../protocol/calendar.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
-import type { Edit } from '../sync/local-store.ts';
+import type { Edit } from '../../sync/local-store.ts';
 
 export interface DemoPlan {
   coachEdits: Edit[];

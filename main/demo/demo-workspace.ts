@@ -1,8 +1,10 @@
+import { openWebSocket } from '../sync/node-socket.ts';
+import { openLocalStore } from '../sync/node-sqlite.ts';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serverAdmin, startServerProcess, type ServerProcess } from '../embedded/server-process.ts';
-import { LocalStore, type Edit } from '../sync/local-store.ts';
-import { SyncEngine } from '../sync/sync-engine.ts';
+import { LocalStore, type Edit } from '../../sync/local-store.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import { planDemo } from './demo-data.ts';
 
 export interface DemoAccounts {
@@ -19,8 +21,8 @@ export interface DemoWorkspace {
 }
 
 async function syncEdits(dbFile: string, url: string, token: string, edits: Edit[]): Promise<void> {
-  const store = new LocalStore(dbFile);
-  const engine = new SyncEngine({ store, url, token });
+  const store = openLocalStore(dbFile);
+  const engine = new SyncEngine({ connect: openWebSocket,  store, url, token });
   try {
     if (edits.length) engine.enqueueAll(edits);
     engine.start();

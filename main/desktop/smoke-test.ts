@@ -1,7 +1,8 @@
+import { openLocalStore } from '../sync/node-sqlite.ts';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { newId } from '../../protocol/index.ts';
-import { LocalStore } from '../sync/local-store.ts';
+import { LocalStore } from '../../sync/local-store.ts';
 
 /** The page under test, however it was opened (Electron's webContents, or Chromium in tests). */
 export interface SmokePage {
@@ -106,18 +107,18 @@ export async function runSmokeTest(options: SmokeOptions): Promise<SmokeReport> 
 /** Opens (creating and migrating) a database, queues one edit, and finds it again after a reopen. */
 function checkDatabase(file: string) {
   mkdirSync(dirname(file), { recursive: true });
-  const first = new LocalStore(file);
+  const first = openLocalStore(file);
   const before = first.pendingCount;
   const op = first.enqueue({ entity: 'settings', id: newId(), action: 'put', fields: { displayName: `smoke ${new Date().toISOString()}` } });
   first.close();
-  const again = new LocalStore(file);
+  const again = openLocalStore(file);
   try {
     check(again.pendingCount === before + 1, `the queued edit did not survive a reopen (${again.pendingCount} pending, expected ${before + 1})`);
     check(again.pendingOps(op.seq, 1)[0]?.key === op.key, `the queued edit ${op.key} is not in the outbox after a reopen`);
     return {
       file,
-      schemaVersion: again.db.pragma('user_version', { simple: true }),
-      sqlite: again.db.prepare('SELECT sqlite_version()').pluck().get(),
+      schemaVersion: (again.db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version,
+      sqlite: (again.db.prepare('SELECT sqlite_version() AS v').get() as { v: string }).v,
       pending: again.pendingCount,
     };
   } finally {

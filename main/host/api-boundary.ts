@@ -1,6 +1,6 @@
 import { checkParams } from '../../preload/api-params.ts';
 import { API_METHODS, type ApiError, type ApiMethod, type ApiReply, type CoachDeskApi } from '../../preload/api.ts';
-import { LocalStoreError } from '../sync/local-store.ts';
+import { LocalStoreError } from '../../sync/local-store.ts';
 import { HostError } from './coachdesk-host.ts';
 
 export type HostApi = Omit<CoachDeskApi, 'onChange'>;

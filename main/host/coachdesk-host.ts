@@ -1,3 +1,5 @@
+import { openWebSocket } from '../sync/node-socket.ts';
+import { openLocalStore } from '../sync/node-sqlite.ts';
 import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,9 +22,9 @@ import type {
   UndoState,
   UpdateState,
 } from '../../preload/api.ts';
-import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError, type Edit } from '../sync/local-store.ts';
+import { LocalStore, LocalStoreError, NewerDatabaseError, UnusableDatabaseError, type Edit } from '../../sync/local-store.ts';
 import { probeServer } from '../sync/probe.ts';
-import { SyncEngine } from '../sync/sync-engine.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import { describeJournal, describeOp, describeRow, LABELS, plural, slotName } from './describe.ts';
 import { maxesOf } from './maxes.ts';
 import {
@@ -118,8 +120,8 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
   }
 
   private activate(session: SavedSession): void {
-    const store = new LocalStore(join(this.dataDir, `coach-${session.userId}.db`));
-    const engine = new SyncEngine({ store, url: session.serverUrl, token: session.token });
+    const store = openLocalStore(join(this.dataDir, `coach-${session.userId}.db`));
+    const engine = new SyncEngine({ connect: openWebSocket,  store, url: session.serverUrl, token: session.token });
     engine.on('state', () => {
       // A failing local read (a disk error) must not take the app down: the engine reports it.
       try {

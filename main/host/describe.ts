@@ -1,5 +1,5 @@
 import type { Op } from '../../protocol/index.ts';
-import type { JournalEntry, LocalStore } from '../sync/local-store.ts';
+import type { JournalEntry, LocalStore } from '../../sync/local-store.ts';
 import { DAY_NAMES } from './queries.ts';
 
 /** What each entity is called in the coach's words. */

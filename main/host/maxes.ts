@@ -1,7 +1,7 @@
 import { estimateOneRepMax, roundE1rm } from '../../domain/strength.ts';
 import { convertLoad, isUnits } from '../../domain/units.ts';
 import type { MaxEstimate, TraineeMaxes, TrainingMax } from '../../preload/api.ts';
-import type { LocalStore, ViewRow } from '../sync/local-store.ts';
+import type { LocalStore, ViewRow } from '../../sync/local-store.ts';
 
 function toMax(r: ViewRow, names: Map<string, string>): TrainingMax {
   const f = r.fields;

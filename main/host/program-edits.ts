@@ -2,7 +2,7 @@ import { progress, isProgression, type Progression, type ProgressedFields } from
 import type { Units } from '../../domain/units.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
 import type { PrescriptionInput } from '../../preload/api.ts';
-import type { Edit, LocalStore, ViewRow } from '../sync/local-store.ts';
+import type { Edit, LocalStore, ViewRow } from '../../sync/local-store.ts';
 
 /** An edit the coach asked for that the rules refuse; the message is for the coach. */
 export class EditRefused extends Error {}

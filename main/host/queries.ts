@@ -17,7 +17,7 @@ import type {
 } from '../../preload/api.ts';
 import { currentMaxes } from './maxes.ts';
 import { DAY_NAMES, addDays, plannedDate } from '../../protocol/calendar.ts';
-import type { LocalStore, ViewRow } from '../sync/local-store.ts';
+import type { LocalStore, ViewRow } from '../../sync/local-store.ts';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 const num = (v: unknown): number | null => (typeof v === 'number' ? v : null);

@@ -1,5 +1,5 @@
 import { checkFields, type Entity, type Fields } from '../../protocol/index.ts';
-import type { Edit, LocalStore } from '../sync/local-store.ts';
+import type { Edit, LocalStore } from '../../sync/local-store.ts';
 
 /** A row as one step found it and left it (null: absent or deleted). */
 interface RowChange {

@@ -1,11 +1,12 @@
 // The reference client CLI, as a user (or a script) runs it: real processes against a real server.
 import assert from 'node:assert/strict';
+import { openLocalStore } from '../../main/sync/node-sqlite.ts';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import type { SyncEngine } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import type { SyncEngine } from '../../sync/sync-engine.ts';
 import { revokeTokens } from '../../server/auth.ts';
 import { id, openClient, startServer, tempDir, type TestServer } from '../helpers.ts';
 import { killAllChildren, outboxCount, runClient, serverRow, serverSetLogs, setupWorld, worldEdits, type Setup } from '../e2e/support.ts';
@@ -41,7 +42,7 @@ function open(url: string, token: string, name: string) {
 
 /** Queues edits in a client database file the way the app would, then closes it. */
 function queue(file: string, edits: Parameters<LocalStore['enqueueAll']>[0]) {
-  const store = new LocalStore(file);
+  const store = openLocalStore(file);
   try {
     return store.enqueueAll(edits);
   } finally {
@@ -297,7 +298,7 @@ describe('when sync cannot finish', () => {
     assert.match(r.stderr, /not fully synced/);
     assert.match(r.stderr, /cannot reach/);
 
-    const store = new LocalStore(db);
+    const store = openLocalStore(db);
     try {
       assert.deepEqual(store.pendingOps(1, 100), ops, 'the same ops, keys and seqs are still queued');
     } finally {

@@ -1,11 +1,13 @@
 // A laptop's database after a crash or a disk fault: the client checks it on open and refuses a
 // damaged file with a clear message and a copy, never by discarding the outbox.
 import assert from 'node:assert/strict';
+import { openLocalStore } from '../../main/sync/node-sqlite.ts';
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { DamagedDatabaseError, LocalStore } from '../../main/sync/local-store.ts';
+import { DamagedDatabaseError } from '../../main/sync/node-sqlite.ts';
+import { LocalStore } from '../../sync/local-store.ts';
 import { runClient } from '../e2e/support.ts';
 import { id, tempDir } from '../helpers.ts';
 
@@ -18,7 +20,7 @@ const sha = (file: string) => createHash('sha256').update(readFileSync(file)).di
 /** A client file with 40 unsent edits, closed (its WAL folded into the file). */
 function fileWithOutbox(): string {
   const file = join(tmp.dir, 'client.db');
-  const store = new LocalStore(file);
+  const store = openLocalStore(file);
   const coachId = id();
   for (let i = 0; i < 40; i++) store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: { coachId, name: `Exercise ${i}`, notes: 'x'.repeat(400) } });
   store.close();
@@ -38,7 +40,7 @@ function refused(file: string): DamagedDatabaseError {
   const before = sha(file);
   let caught: unknown;
   try {
-    new LocalStore(file).close();
+    openLocalStore(file).close();
   } catch (error) {
     caught = error;
   }
@@ -72,7 +74,7 @@ describe('a damaged local database', () => {
 
   test('a sound file opens and keeps its outbox', () => {
     const file = fileWithOutbox();
-    const store = new LocalStore(file);
+    const store = openLocalStore(file);
     assert.equal(store.pendingCount, 40);
     store.close();
   });

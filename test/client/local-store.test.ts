@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { openLocalStore } from '../sync-db.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { LocalStore, LocalStoreError } from '../../main/sync/local-store.ts';
+import { LocalStore, LocalStoreError } from '../../sync/local-store.ts';
 import type { Ack, Row } from '../../protocol/index.ts';
 import { id, tempDir } from '../helpers.ts';
 
@@ -11,7 +12,7 @@ let tmp: { dir: string; cleanup: () => void };
 let opened: LocalStore[] = [];
 
 function open(name = 'client.db'): LocalStore {
-  const store = new LocalStore(join(tmp.dir, name));
+  const store = openLocalStore(join(tmp.dir, name));
   opened.push(store);
   return store;
 }
@@ -19,13 +20,13 @@ function open(name = 'client.db'): LocalStore {
 function reopen(store: LocalStore): LocalStore {
   store.close();
   opened = opened.filter((s) => s !== store);
-  const again = new LocalStore(store.file);
+  const again = openLocalStore(store.file);
   opened.push(again);
   return again;
 }
 
 function outboxRows(store: LocalStore): number {
-  return store.db.prepare(`SELECT COUNT(*) FROM outbox`).pluck().get() as number;
+  return (store.db.prepare(`SELECT COUNT(*) AS n FROM outbox`).get() as { n: number }).n;
 }
 
 function row(entity: Row['entity'], rowId: string, version: number, fields: Row['fields'], deleted = false): Row {
@@ -160,7 +161,7 @@ describe('durability', () => {
     const store = open();
     const ops = [1, 2, 3].map((n) => store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: exerciseFields(`E${n}`) }));
     // A second connection opened before the acks: the state a crash would leave behind.
-    const beforeAcks = new LocalStore(store.file);
+    const beforeAcks = openLocalStore(store.file);
     opened.push(beforeAcks);
     assert.equal(beforeAcks.nextSeq, 4);
     store.applyIncoming({ rows: [], acks: ops.map((op) => ack(op.key, op.seq, 'applied')) });
@@ -197,7 +198,7 @@ describe('durability', () => {
     const store = open();
     const op = store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: exerciseFields('Squat') });
     // A second, independent connection (as after a crash) sees it without close().
-    const other = new LocalStore(store.file);
+    const other = openLocalStore(store.file);
     opened.push(other);
     assert.equal(other.clientId, store.clientId);
     assert.deepEqual(other.pendingOps(1, 10), [op]);
@@ -263,7 +264,7 @@ describe('the view lays pending ops over the replica', () => {
     assert.deepEqual(store.list('program'), []);
 
     // The replica underneath is untouched: the overlay is only a view.
-    const stored = store.db.prepare(`SELECT fields FROM replica WHERE entity = 'exercise' AND id = ?`).pluck().get(squat) as string;
+    const stored = (store.db.prepare(`SELECT fields FROM replica WHERE entity = 'exercise' AND id = ?`).get(squat) as { fields: string }).fields;
     assert.deepEqual(JSON.parse(stored), exerciseFields('Squat'));
   });
 

@@ -2,14 +2,16 @@
 // 3 (test/fixtures/local-store, made by scripts/make-local-store-fixtures.mjs) open with the
 // current store and read as their own code read them; a newer file is refused untouched.
 import assert from 'node:assert/strict';
+import { onlyOnDisk, openLocalStore, withRawDb } from '../sync-db.ts';
+import type { SyncDb } from '../../sync/db.ts';
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { ENTITIES } from '../../protocol/index.ts';
-import { migrate, PARENT_FIELD, SCHEMA_VERSION, userVersion } from '../../main/sync/local-schema.ts';
-import { LocalStore, NewerDatabaseError, UnusableDatabaseError, type ViewRow } from '../../main/sync/local-store.ts';
+import { migrate, PARENT_FIELD, SCHEMA_VERSION, userVersion } from '../../sync/local-schema.ts';
+import { LocalStore, NewerDatabaseError, UnusableDatabaseError, type ViewRow } from '../../sync/local-store.ts';
 import { runClient } from '../e2e/support.ts';
 import { id, tempDir } from '../helpers.ts';
 
@@ -37,14 +39,8 @@ interface Expected {
   rows: Record<string, ViewRow[]>;
 }
 
-const raw = <T>(file: string, read: (db: Database.Database) => T): T => {
-  const db = new Database(file);
-  try {
-    return read(db);
-  } finally {
-    db.close();
-  }
-};
+const raw = withRawDb;
+const count = (db: SyncDb, sql: string) => (db.prepare(sql).get() as { n: number }).n;
 
 const byId = (rows: ViewRow[]) => [...rows].sort((a, b) => a.id.localeCompare(b.id));
 
@@ -75,31 +71,31 @@ describe('local database schema versions', () => {
       assert.equal(raw(file, userVersion), 0, 'files before user_version was used');
       assert.ok(expected.pending.length >= 5 && expected.failed.length >= 2 && expected.journal.length >= 2, 'the fixture holds each kind of data');
 
-      const store = new LocalStore(file);
+      const store = openLocalStore(file);
       assertReadsAsBefore(store, expected);
       // Listing by parent above found the stored rows through replica.parent, not pending edits alone.
-      const stored = store.db.prepare(`SELECT COUNT(*) FROM replica WHERE parent IS NOT NULL`).pluck().get() as number;
+      const stored = (store.db.prepare(`SELECT COUNT(*) AS n FROM replica WHERE parent IS NOT NULL`).get() as { n: number }).n;
       assert.equal(stored, 10, 'every live replica row that has a parent (program, workouts, prescriptions, session, set logs), not the tombstone');
-      assert.equal(store.db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'replica_by_parent'`).pluck().get(), 1);
+      assert.equal((store.db.prepare(`SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'replica_by_parent'`).get() as { n: number }).n, 1);
       // And it works on: a failed edit retried goes to the end of the outbox.
       const retried = store.retry(expected.failed[0]!.op.key);
       assert.equal(retried.seq, expected.nextSeq);
       store.close();
 
       assert.equal(raw(file, userVersion), SCHEMA_VERSION);
-      const columns = raw(file, (db) => db.prepare(`SELECT name FROM pragma_table_info('outbox')`).pluck().all());
+      const columns = raw(file, (db) => (db.prepare(`SELECT name FROM pragma_table_info('outbox')`).all() as Array<{ name: string }>).map((r) => r.name));
       assert.deepEqual(columns, ['seq', 'key', 'entity', 'id', 'action', 'fields', 'base_version', 'at']);
     });
   }
 
   test('opening again migrates nothing and reads the same', () => {
     const { file, expected } = fixture(1);
-    new LocalStore(file).close();
+    openLocalStore(file).close();
     assert.deepEqual(
       raw(file, (db) => migrate(db)),
       { from: SCHEMA_VERSION, to: SCHEMA_VERSION },
     );
-    const store = new LocalStore(file);
+    const store = openLocalStore(file);
     assertReadsAsBefore(store, expected);
     store.close();
   });
@@ -107,7 +103,7 @@ describe('local database schema versions', () => {
   test('a schema-1 failed edit keeps its ack without the time, and that time as failed_at', () => {
     const { file } = fixture(1);
     const before = raw(file, (db) => db.prepare(`SELECT key, last_ack FROM outbox WHERE status = 'failed' ORDER BY seq`).all() as Array<{ key: string; last_ack: string }>);
-    new LocalStore(file).close();
+    openLocalStore(file).close();
     const after = raw(file, (db) => db.prepare(`SELECT key, ack, failed_at FROM failed ORDER BY seq`).all() as Array<{ key: string; ack: string; failed_at: string }>);
     assert.equal(after.length, before.length);
     before.forEach((b, i) => {
@@ -118,29 +114,29 @@ describe('local database schema versions', () => {
 
   test('a new file is created at the current version', () => {
     const file = join(tmp.dir, 'new.db');
-    const store = new LocalStore(file);
+    const store = openLocalStore(file);
     store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: { coachId: id(), name: 'Press' } });
     store.close();
     assert.equal(raw(file, userVersion), SCHEMA_VERSION);
-    assert.equal(new LocalStore(file).pendingCount, 1);
+    assert.equal(openLocalStore(file).pendingCount, 1);
   });
 
-  test('a file from a newer CoachDesk is refused before anything is written to it', async () => {
+  test('a file from a newer CoachDesk is refused before anything is written to it', { skip: onlyOnDisk }, async () => {
     const file = join(tmp.dir, 'newer.db');
-    const store = new LocalStore(file);
+    const store = openLocalStore(file);
     store.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: { coachId: id(), name: 'Press' } });
-    store.db.pragma('user_version = 99');
+    store.db.exec('PRAGMA user_version = 99');
     store.close();
     // A rollback-journal file too: the store's switch to WAL would rewrite its header.
     const rollback = join(tmp.dir, 'newer-rollback.db');
     copyFileSync(file, rollback);
-    raw(rollback, (db) => db.pragma('journal_mode = DELETE'));
+    raw(rollback, (db) => db.exec('PRAGMA journal_mode = DELETE'));
 
     for (const f of [file, rollback]) {
       const before = sha(f);
       let caught: unknown;
       try {
-        new LocalStore(f).close();
+        openLocalStore(f).close();
       } catch (error) {
         caught = error;
       }
@@ -165,7 +161,7 @@ describe('local database schema versions', () => {
     // 2 → 3 fails and leaves neither the column nor the index.
     const { file } = fixture(1);
     raw(file, (db) => db.prepare(`UPDATE replica SET fields = '{not json' WHERE entity = 'workout' AND id = (SELECT id FROM replica WHERE entity = 'workout' LIMIT 1)`).run());
-    assert.throws(() => new LocalStore(file), (error: Error) => {
+    assert.throws(() => openLocalStore(file), (error: Error) => {
       assert.ok(error instanceof UnusableDatabaseError);
       assert.match(error.message, /upgrading it from schema 2 to 3 failed \(malformed JSON\); it is left at schema 2/);
       return true;
@@ -173,19 +169,19 @@ describe('local database schema versions', () => {
     raw(file, (db) => {
       assert.equal(userVersion(db), 2);
       assert.deepEqual(db.prepare(`SELECT name FROM pragma_table_info('replica') WHERE name = 'parent'`).all(), []);
-      assert.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'replica_by_parent'`).pluck().get(), 0);
-      assert.equal(db.prepare(`SELECT COUNT(*) FROM failed`).pluck().get(), 2, 'the 1 → 2 step stands');
+      assert.equal(count(db, `SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'replica_by_parent'`), 0);
+      assert.equal(count(db, `SELECT COUNT(*) AS n FROM failed`), 2, 'the 1 → 2 step stands');
     });
 
     // A schema-1 file whose failed edit's ack cannot be read: nothing of 1 → 2 is left.
     const other = fixture(1, 'other.db').file;
     raw(other, (db) => db.prepare(`UPDATE outbox SET last_ack = '{broken' WHERE status = 'failed'`).run());
-    assert.throws(() => new LocalStore(other), /upgrading it from schema 1 to 2 failed \(malformed JSON\); it is left at schema 1/);
+    assert.throws(() => openLocalStore(other), /upgrading it from schema 1 to 2 failed \(malformed JSON\); it is left at schema 1/);
     raw(other, (db) => {
       assert.equal(userVersion(db), 0);
-      assert.equal(db.prepare(`SELECT COUNT(*) FROM sqlite_master WHERE name = 'failed'`).pluck().get(), 0);
+      assert.equal(count(db, `SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'failed'`), 0);
       assert.ok(db.prepare(`SELECT name FROM pragma_table_info('outbox') WHERE name = 'status'`).get(), 'the outbox keeps its status column');
-      assert.equal(db.prepare(`SELECT COUNT(*) FROM outbox`).pluck().get(), 7);
+      assert.equal(count(db, `SELECT COUNT(*) AS n FROM outbox`), 7);
     });
   });
 });

@@ -6,12 +6,14 @@
 // generous margin. The other checks are lower bounds on delays (timers never fire early) or
 // states reached within bounded waits.
 import assert from 'node:assert/strict';
+import { openWebSocket } from '../../main/sync/node-socket.ts';
+import { openLocalStore } from '../sync-db.ts';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import { SyncEngine, type Connection } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import { SyncEngine, type Connection } from '../../sync/sync-engine.ts';
 import { serverRow } from '../e2e/support.ts';
 import { id, startServer, tempDir, until } from '../helpers.ts';
 
@@ -39,8 +41,8 @@ async function restartableServer() {
 
 /** An engine on its own database; counts the connection attempts it makes (each one passes through `connecting`). */
 function engineFor(url: string, token: string, options: Partial<ConstructorParameters<typeof SyncEngine>[0]> = {}) {
-  const store = new LocalStore(join(tmp.dir, `client-${id().slice(0, 8)}.db`));
-  const engine = new SyncEngine({ store, url, token, ...options });
+  const store = openLocalStore(join(tmp.dir, `client-${id().slice(0, 8)}.db`));
+  const engine = new SyncEngine({ connect: openWebSocket,  store, url, token, ...options });
   const seen = { attempts: 0, states: [] as Connection[] };
   let last: Connection = 'offline';
   engine.on('state', (s: { connection: Connection }) => {

@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import type { SyncEngine } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import type { SyncEngine } from '../../sync/sync-engine.ts';
 import { id, openClient, startServer, tempDir } from '../helpers.ts';
 import {
   killAllChildren,

@@ -2,9 +2,11 @@
 // the coach edits offline, the trainee keeps logging online, and when the coach reconnects the
 // server resolves everything by the domain rules and both replicas agree.
 import assert from 'node:assert/strict';
+import { openWebSocket } from '../../main/sync/node-socket.ts';
+import { openLocalStore } from '../sync-db.ts';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import { SyncEngine } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import type { Fields, Row } from '../../protocol/index.ts';
 import { id, openClient, startServer, tempDir, until, type TestServer } from '../helpers.ts';
 import { byKey, idle, ledgerKeys, replicaRows, serverRow, serverRows, setupWorld, type ReplicaRow, type Setup } from './support.ts';
@@ -432,9 +434,9 @@ describe('downloads while an upload backlog is pending', () => {
     stores = stores.filter((s) => s !== setup.coach.store);
 
     // The same install, with a window of one op in flight so the drain takes many round trips.
-    const store = new LocalStore(coachFile);
+    const store = openLocalStore(coachFile);
     stores.push(store);
-    const engine = new SyncEngine({ store, url: srv.url, token: setup.coachToken, window: 1, backoff: { baseMs: 20, maxMs: 200 } });
+    const engine = new SyncEngine({ connect: openWebSocket,  store, url: srv.url, token: setup.coachToken, window: 1, backoff: { baseMs: 20, maxMs: 200 } });
     engines.push(engine);
     engine.enqueueAll(backlogEdits(setup.world.coachId).slice(0, 300));
     const logs = [id(), id(), id()];

@@ -5,9 +5,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import WebSocket from 'ws';
-import type { Edit } from '../../main/sync/local-store.ts';
-import type { LocalStore } from '../../main/sync/local-store.ts';
-import type { SyncEngine } from '../../main/sync/sync-engine.ts';
+import type { Edit } from '../../sync/local-store.ts';
+import type { LocalStore } from '../../sync/local-store.ts';
+import type { SyncEngine } from '../../sync/sync-engine.ts';
 import type { Fields, Row, ServerMessage } from '../../protocol/index.ts';
 import { id } from '../helpers.ts';
 

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import { callHost } from '../../main/host/api-boundary.ts';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
-import type { LocalStore } from '../../main/sync/local-store.ts';
+import type { LocalStore } from '../../sync/local-store.ts';
 import { API_PARAMS, checkParams } from '../../preload/api-params.ts';
 import { API_METHODS, type ApiMethod } from '../../preload/api.ts';
 import { id, startServer, tempDir, type TestServer } from '../helpers.ts';

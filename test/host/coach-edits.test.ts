@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
-import { LocalStore } from '../../main/sync/local-store.ts';
+import { LocalStore } from '../../sync/local-store.ts';
 import type { ChangeEvent, ProgramDetail, UndoState } from '../../preload/api.ts';
 import { serverRow, serverRows } from '../e2e/support.ts';
 import { id, openClient, startServer, tempDir, type TestServer } from '../helpers.ts';
@@ -581,7 +581,7 @@ async function traineePhone(traineeId: string) {
   const phone = openClient(tmp.dir, srv.url, token.token);
   cleanups.push(async () => {
     await phone.engine.stop();
-    if (phone.store.db.open) phone.store.close();
+    if (phone.store.db.isOpen) phone.store.close();
   });
   phone.engine.start();
   assert.equal(await phone.engine.whenIdle(5000), true, 'the phone synced');

@@ -1,12 +1,14 @@
 // The host services behind the UI, against a real sync server on loopback and real SQLite files.
 import assert from 'node:assert/strict';
+import { openWebSocket } from '../../main/sync/node-socket.ts';
+import { openLocalStore } from '../../main/sync/node-sqlite.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import { SyncEngine } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import type { ChangeEvent } from '../../preload/api.ts';
 import { tempDir, until, type TestServer, startServer } from '../helpers.ts';
 
@@ -170,11 +172,11 @@ describe('what the trainee logged, and what the server decided', () => {
     host.onChange((e) => events.push(e));
     // Ben logs a set from his phone (the reference engine), as a trainee.
     const benToken = srv.addTraineeToken(ben);
-    const phone = new LocalStore(join(tmp.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
-    const engine = new SyncEngine({ store: phone, url: srv.url, token: benToken.token });
+    const phone = openLocalStore(join(tmp.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
+    const engine = new SyncEngine({ connect: openWebSocket,  store: phone, url: srv.url, token: benToken.token });
     after(async () => {
       await engine.stop();
-      if (phone.db.open) phone.close();
+      if (phone.db.isOpen) phone.close();
     });
     engine.start();
     await engine.whenIdle(5000);

@@ -2,10 +2,11 @@
 // seams (the engine's `connect`, the server's `acceptConnection`) carry the whole protocol, and
 // cuts and lost answers lose nothing.
 import assert from 'node:assert/strict';
+import { openLocalStore } from '../../main/sync/node-sqlite.ts';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { LocalStore } from '../../main/sync/local-store.ts';
-import { SyncEngine } from '../../main/sync/sync-engine.ts';
+import { LocalStore } from '../../sync/local-store.ts';
+import { SyncEngine } from '../../sync/sync-engine.ts';
 import { addCoach, addTraineeToken } from '../../server/auth.ts';
 import { openServerDb, type Db } from '../../server/db.ts';
 import { SyncServer } from '../../server/sync-server.ts';
@@ -38,7 +39,7 @@ afterEach(async () => {
 });
 
 function client(name: string, token: string) {
-  const store = new LocalStore(join(tmp.dir, `${name}.db`));
+  const store = openLocalStore(join(tmp.dir, `${name}.db`));
   const engine = new SyncEngine({ store, url: 'memory://sync', token, connect: network.connect, backoff: { baseMs: 5, maxMs: 20 } });
   stores.push(store);
   engines.push(engine);

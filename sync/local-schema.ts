@@ -1,7 +1,7 @@
 // The local database's schema version (PRAGMA user_version) and its forward migrations. Plain
 // SQL through exec/prepare().run/get/all only, so it ports to a minimal synchronous DB.
-import type Database from 'better-sqlite3';
-import type { Entity } from '../../protocol/index.ts';
+import type { SyncDb } from './db.ts';
+import type { Entity } from '../protocol/index.ts';
 
 /** The schema this build writes, and the newest it reads. */
 export const SCHEMA_VERSION = 3;
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 `;
 
-type Db = Pick<Database.Database, 'exec' | 'prepare'>;
+type Db = Pick<SyncDb, 'exec' | 'prepare'>;
 
 export function userVersion(db: Db): number {
   return (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;

@@ -1,6 +1,17 @@
-import { EventEmitter } from 'node:events';
-import WebSocket from 'ws';
-import { MAX_OPS_PER_PUSH, PROTOCOL_VERSION, type Ack, type Op, type Row, type ServerMessage } from '../../protocol/index.ts';
+import { Emitter } from './emitter.ts';
+import {
+  MAX_OPS_PER_PUSH,
+  newId,
+  PROTOCOL_VERSION,
+  type Ack,
+  type Op,
+  type RequestErrorCode,
+  type RequestMethod,
+  type RequestValues,
+  type ResponseFrame,
+  type Row,
+  type ServerMessage,
+} from '../protocol/index.ts';
 import type { Edit, FailedOp, JournalEntry, LocalStore } from './local-store.ts';
 
 export type Connection = 'offline' | 'connecting' | 'syncing' | 'synced';
@@ -41,8 +52,8 @@ export interface SyncEngineOptions {
   /** A connection with no frame or ping for this long is presumed dead. */
   idleTimeoutMs?: number;
   journalLimit?: number;
-  /** Opens the connection: `ws` by default; an in-memory one in simulations. */
-  connect?: (url: string) => EngineSocket;
+  /** Opens the connection: `ws` on the desktop (main/sync/node-socket.ts), the browser's WebSocket in the trainee app, an in-memory one in simulations. */
+  connect: (url: string) => EngineSocket;
   /** The backoff's jitter, in [0, 1): Math.random by default; seeded in simulations. */
   random?: () => number;
 }
@@ -60,7 +71,24 @@ export interface EngineSocket {
   once(event: 'close', listener: () => void): this;
 }
 
-const openWebSocket = (url: string): EngineSocket => new WebSocket(url, { maxPayload: 256 * 1024 * 1024, handshakeTimeout: 10_000 });
+/** WebSocket readyState values (the same in `ws` and browsers). */
+const OPEN = 1;
+const CLOSED = 3;
+
+const utf8 = new TextEncoder();
+
+/** After the frames that arrived together (Node's setImmediate; a task in browsers, which lack it). */
+const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
+
+/** A request the server refused, or could not be asked (`offline`, `timeout`). */
+export class SyncRequestError extends Error {
+  constructor(
+    readonly code: RequestErrorCode | 'offline' | 'timeout',
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 export interface SyncCounters {
   acked: number;
@@ -77,7 +105,8 @@ export function pushFrame(ops: Op[]): { text: string; count: number } {
   let bytes = 0;
   for (const op of ops) {
     const json = JSON.stringify(op);
-    const size = Buffer.byteLength(json);
+    // Ops are mostly ASCII: the string length is exact for them, and encoding is needed only otherwise.
+    const size = /^[\x00-\x7f]*$/.test(json) ? json.length : utf8.encode(json).length;
     if (parts.length > 0 && bytes + size + 1 > PUSH_FRAME_BUDGET) break;
     parts.push(json);
     bytes += size + 1;
@@ -87,10 +116,10 @@ export function pushFrame(ops: Op[]): { text: string; count: number } {
 
 /**
  * Drains the outbox in seq order over one WebSocket and applies what the server sends back.
- * The engine never merges: it queues, replays and shows. Plain Node; the desktop app and the
- * reference CLI both drive it.
+ * The engine never merges: it queues, replays and shows. No Node and no DOM: the desktop host,
+ * the reference CLI and the trainee app's worker all drive this one engine.
  */
-export class SyncEngine extends EventEmitter {
+export class SyncEngine extends Emitter {
   readonly store: LocalStore;
   readonly counters: SyncCounters = { acked: 0, rejected: 0, replays: 0 };
   private readonly opts: Required<Omit<SyncEngineOptions, 'store' | 'backoff'>> & { backoff: Required<NonNullable<SyncEngineOptions['backoff']>> };
@@ -99,8 +128,8 @@ export class SyncEngine extends EventEmitter {
   private error: SyncError | null = null;
   private running = false;
   private attempt = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private idleTimer: NodeJS.Timeout | undefined;
+  private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
   private welcomed = false;
   private caughtUp = false;
   /** Highest seq sent on this connection; ops above it are still to send. */
@@ -108,6 +137,8 @@ export class SyncEngine extends EventEmitter {
   private inflight = 0;
   private resentFrom: number | undefined;
   private inbox: ServerMessage[] = [];
+  /** Requests sent on this connection, answered by requestId. */
+  private readonly requests = new Map<string, { resolve: (value: unknown) => void; reject: (error: SyncRequestError) => void; timer: ReturnType<typeof setTimeout> }>();
   /** Server "unavailable" answers and local failures since the last ack: the backoff keeps growing through reconnects. */
   private troubles = 0;
   /** When the server stopped answering (no welcome since), for the reconnect delays. */
@@ -125,7 +156,7 @@ export class SyncEngine extends EventEmitter {
       backoff: { baseMs: 250, maxMs: 30_000, quickMs: 2000, quickWindowMs: 5 * 60_000, ...options.backoff },
       idleTimeoutMs: options.idleTimeoutMs ?? 75_000,
       journalLimit: options.journalLimit ?? 100,
-      connect: options.connect ?? openWebSocket,
+      connect: options.connect,
       random: options.random ?? Math.random,
     };
   }
@@ -143,7 +174,8 @@ export class SyncEngine extends EventEmitter {
     clearTimeout(this.idleTimer);
     const ws = this.ws;
     this.ws = undefined;
-    if (ws && ws.readyState !== WebSocket.CLOSED) {
+    this.failRequests('sync stopped before the server answered');
+    if (ws && ws.readyState !== CLOSED) {
       await new Promise<void>((resolve) => {
         ws.once('close', () => resolve());
         ws.terminate();
@@ -151,6 +183,42 @@ export class SyncEngine extends EventEmitter {
     }
     this.guarded('store what the server sent', () => this.flushInbox());
     this.setConnection('offline');
+  }
+
+  /**
+   * Asks the server something outside the op stream (a coach's invites and device access). Only
+   * on a live connection: an offline coach is told so at once rather than queued, since the
+   * answer (a join code, say) is needed now.
+   */
+  request<M extends RequestMethod>(method: M, params: Record<string, unknown>, timeoutMs = 10_000): Promise<RequestValues[M]> {
+    const ws = this.ws;
+    if (!ws || !this.welcomed || ws.readyState !== OPEN) return Promise.reject(new SyncRequestError('offline', 'not connected to the sync server: try again when online'));
+    const requestId = newId();
+    return new Promise<RequestValues[M]>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.requests.delete(requestId);
+        reject(new SyncRequestError('timeout', `the sync server did not answer within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
+      this.requests.set(requestId, { resolve: resolve as (value: unknown) => void, reject, timer });
+      ws.send(JSON.stringify({ type: 'request', requestId, method, params }));
+    });
+  }
+
+  private answer(message: ResponseFrame): void {
+    const pending = this.requests.get(message.requestId);
+    if (!pending) return;
+    this.requests.delete(message.requestId);
+    clearTimeout(pending.timer);
+    if (message.ok) pending.resolve(message.value);
+    else pending.reject(new SyncRequestError(message.error.code, message.error.message));
+  }
+
+  private failRequests(why: string): void {
+    for (const [id, pending] of this.requests) {
+      clearTimeout(pending.timer);
+      pending.reject(new SyncRequestError('offline', why));
+      this.requests.delete(id);
+    }
   }
 
   /**
@@ -291,6 +359,7 @@ export class SyncEngine extends EventEmitter {
       if (this.ws !== ws) return;
       this.ws = undefined;
       clearTimeout(this.idleTimer);
+      this.failRequests('the connection to the sync server was lost before it answered');
       this.guarded('store what the server sent', () => this.flushInbox());
       if (code === 4401) this.halt({ code: 'unauthorized', message: 'the server refused this token (unknown or revoked): sign in again' });
       else if (code === 4400) this.halt({ code: 'protocol', message: `the server does not speak sync protocol ${PROTOCOL_VERSION}: ${reason.toString()}` });
@@ -307,7 +376,8 @@ export class SyncEngine extends EventEmitter {
   private touchIdle(): void {
     clearTimeout(this.idleTimer);
     this.idleTimer = setTimeout(() => this.ws?.terminate(), this.opts.idleTimeoutMs);
-    this.idleTimer.unref();
+    // Node: an idle timer alone must not keep the process alive (browsers have no unref).
+    (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
   private scheduleReconnect(): void {
@@ -371,11 +441,16 @@ export class SyncEngine extends EventEmitter {
         this.flushInbox();
         this.handleError(message);
         return;
+      case 'response':
+        // What the server did before answering is stored first.
+        this.flushInbox();
+        this.answer(message);
+        return;
       default:
         this.inbox.push(message);
         if (!this.flushScheduled) {
           this.flushScheduled = true;
-          setImmediate(() => this.guarded('store what the server sent', () => this.flushInbox()));
+          nextTurn(() => this.guarded('store what the server sent', () => this.flushInbox()));
         }
     }
   }
@@ -436,7 +511,7 @@ export class SyncEngine extends EventEmitter {
   /** Sends pending ops after the last one sent, keeping at most `window` in flight. */
   private pump(): void {
     const ws = this.ws;
-    if (!ws || !this.welcomed || ws.readyState !== WebSocket.OPEN) return;
+    if (!ws || !this.welcomed || ws.readyState !== OPEN) return;
     while (this.inflight < this.opts.window) {
       const room = Math.min(MAX_OPS_PER_PUSH, this.opts.window - this.inflight);
       const ops = this.store.pendingOps(this.sentUpTo + 1, room);

@@ -1,6 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import { copyFileSync, existsSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import type { SyncDb } from './db.ts';
 import {
   applyOp,
   checkFields,
@@ -16,7 +14,7 @@ import {
   type Reason,
   type Role,
   type Row,
-} from '../../protocol/index.ts';
+} from '../protocol/index.ts';
 import { migrate, MigrationError, PARENT_FIELD, SCHEMA_VERSION, userVersion } from './local-schema.ts';
 
 /** An edit as the app makes it; the store adds key, seq, time and base version. */
@@ -84,25 +82,6 @@ export class UnusableDatabaseError extends LocalStoreError {
   }
 }
 
-/**
- * The local database failed its integrity check, or is not a database at all. Nothing in it
- * was changed: the unsent edits it holds are still there, and a copy was made at `backup`.
- */
-export class DamagedDatabaseError extends UnusableDatabaseError {
-  constructor(
-    file: string,
-    readonly backup: string,
-    readonly detail: string,
-  ) {
-    super(
-      file,
-      `the local database ${file} is damaged (${detail}). CoachDesk will not open it, so nothing in it is changed or lost; ` +
-        `a copy is at ${backup}. Its unsent edits are still in it: restore the file from a backup, or move it aside to start ` +
-        `again from the server (edits in it that were never sent would then not be sent).`,
-    );
-  }
-}
-
 /** The local database was written by a newer CoachDesk. It is never downgraded, nor changed at all. */
 export class NewerDatabaseError extends UnusableDatabaseError {
   constructor(
@@ -117,43 +96,6 @@ export class NewerDatabaseError extends UnusableDatabaseError {
     );
   }
 }
-
-const CORRUPTION_CODES = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_INDEX', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_VTAB']);
-
-/** Copies a damaged database (and its WAL) aside, leaving the original untouched. */
-function copyDamaged(file: string): string {
-  const backup = `${file}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(file + suffix)) copyFileSync(file + suffix, backup + suffix);
-  return backup;
-}
-
-/**
- * Opens the database and checks it (SQLite's quick_check reads every page). A damaged file is
- * refused with a DamagedDatabaseError, a newer one with a NewerDatabaseError; neither is
- * repaired, replaced or written to here.
- */
-function openChecked(file: string): Database.Database {
-  let db: Database.Database | undefined;
-  try {
-    db = new Database(file);
-    // Before anything else: two processes opening a new file at once wait for each other.
-    db.pragma('busy_timeout = 2000');
-    // Before the switch to WAL, which writes the file's header.
-    const version = userVersion(db);
-    if (version > SCHEMA_VERSION) throw new NewerDatabaseError(file, version);
-    db.pragma('journal_mode = WAL');
-    const problems = (db.pragma('quick_check(5)') as Array<{ quick_check: string }>).map((r) => r.quick_check).filter((r) => r !== 'ok');
-    if (problems.length) throw new DamagedDatabaseError(file, copyDamaged(file), `integrity check: ${problems.join('; ')}`);
-    return db;
-  } catch (error) {
-    db?.close();
-    if (error instanceof UnusableDatabaseError) throw error;
-    const code = (error as { code?: string }).code;
-    if (code && CORRUPTION_CODES.has(code)) throw new DamagedDatabaseError(file, copyDamaged(file), (error as Error).message);
-    throw error;
-  }
-}
-
 
 interface OutboxRow {
   seq: number;
@@ -200,12 +142,20 @@ function mayHaveParent(ops: Op[], parent: { field: string; id: string }): boolea
 
 const rowKey = (entity: string, id: string) => `${entity}\u0000${id}`;
 
+export interface LocalStoreOptions {
+  /** The device's clock: edits carry its time (a laptop's clock may be hours off). */
+  clock?: () => number;
+  /** What errors call the database: its file name. */
+  name?: string;
+}
+
 /**
- * The desktop's local database: the replica of canonical rows, the durable outbox of edits not
- * yet acknowledged, the resolution journal, and the sync cursor. Plain Node, no Electron.
+ * A client's local database: the replica of canonical rows, the durable outbox of edits not
+ * yet acknowledged, the resolution journal, and the sync cursor. Written against SyncDb, so the
+ * desktop (better-sqlite3) and the trainee app (SQLite WebAssembly in a worker) share it.
  */
 export class LocalStore {
-  readonly db: Database.Database;
+  readonly file: string;
   readonly clientId: string;
   private nextSeqValue: number;
   /** Pending ops per row, in seq order: the optimistic layer over the replica. */
@@ -219,27 +169,27 @@ export class LocalStore {
   /** The device's clock: edits carry its time (a laptop's clock may be hours off). */
   private readonly clock: () => number;
 
+  /**
+   * Takes over an open database (an adapter made it durable: synchronous=FULL where the VFS
+   * has such a setting) and brings its schema up to date.
+   */
   constructor(
-    readonly file: string,
-    options: { clock?: () => number } = {},
+    readonly db: SyncDb,
+    options: LocalStoreOptions = {},
   ) {
     this.clock = options.clock ?? Date.now;
-    this.db = openChecked(file);
-    // An edit the UI showed as saved must survive a crash or a power cut.
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 2000');
+    const file = (this.file = options.name ?? ':memory:');
     try {
       const { to } = migrate(this.db);
-      // Upgraded by a newer CoachDesk since openChecked looked.
+      // Written by a newer CoachDesk: migrate left it untouched.
       if (to > SCHEMA_VERSION) throw new NewerDatabaseError(file, to);
     } catch (error) {
       this.db.close();
       if (error instanceof MigrationError) throw new UnusableDatabaseError(file, `the local database ${file} cannot be opened: ${error.message}`);
       throw error;
     }
-    const db = this.db;
     this.stmts = {
-      metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`).pluck(),
+      metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`),
       metaSet: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
       replicaHead: db.prepare(`SELECT version, deleted FROM replica WHERE entity = ? AND id = ?`),
@@ -274,19 +224,19 @@ export class LocalStore {
     };
 
     this.clientId = this.getMeta('clientId') ?? this.initClientId();
-    const lastQueued = db.prepare(`SELECT MAX(seq) FROM outbox`).pluck().get() as number | null;
+    const lastQueued = (db.prepare(`SELECT MAX(seq) AS seq FROM outbox`).get() as { seq: number | null }).seq;
     this.nextSeqValue = Math.max(Number(this.getMeta('nextSeq') ?? '1'), (lastQueued ?? 0) + 1);
     for (const row of this.stmts.outboxAllPending.all() as OutboxRow[]) this.addToOverlay(toOp(row));
   }
 
   private initClientId(): string {
-    const id = randomUUID();
+    const id = crypto.randomUUID();
     this.setMeta('clientId', id);
     return id;
   }
 
   getMeta(key: string): string | undefined {
-    return this.stmts.metaGet.get(key) as string | undefined;
+    return (this.stmts.metaGet.get(key) as { value: string } | undefined)?.value;
   }
 
   setMeta(key: string, value: string): void {
@@ -391,7 +341,7 @@ export class LocalStore {
       // constructor), and the transaction that removes acknowledged ops records it. One page
       // less per durable commit.
       for (const op of ops) this.stmts.outboxInsert.run({ ...op, fields: JSON.stringify(op.fields) });
-    })();
+    });
 
   private insertOps(ops: Op[]): void {
     if (ops.length === 0) return;
@@ -523,7 +473,7 @@ export class LocalStore {
       this.setMeta('userId', welcome.userId);
       this.setMeta('role', welcome.role);
       this.renumberPending(welcome.nextSeq);
-    })();
+    });
   }
 
   /**
@@ -544,7 +494,7 @@ export class LocalStore {
         pending.forEach((r, i) => this.stmts.outboxResequence.run(from + i, r.key));
       }
       this.setMeta('nextSeq', String(next));
-    })();
+    });
     this.nextSeqValue = next;
     if (!aligned) this.rebuildOverlay();
   }
@@ -566,7 +516,7 @@ export class LocalStore {
   applyIncoming(batch: IncomingBatch): IncomingResult {
     const result: IncomingResult = { applied: 0, rejected: 0, done: [] };
     const settled: Op[] = [];
-    this.db.pragma('synchronous = NORMAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     try {
       this.db.transaction(() => {
         for (const row of batch.rows) {
@@ -618,9 +568,9 @@ export class LocalStore {
           this.setMeta('lastVersion', String(batch.syncedVersion));
           this.setMeta('lastSyncAt', now);
         }
-      })();
+      });
     } finally {
-      this.db.pragma('synchronous = FULL');
+      this.db.exec('PRAGMA synchronous = FULL');
     }
     for (const op of settled) this.removeFromOverlay(op);
     return result;
@@ -642,7 +592,7 @@ export class LocalStore {
       this.failedCache = undefined;
       this.stmts.failedDelete.run(key);
       this.insertTx([op]);
-    })();
+    });
     this.nextSeqValue = op.seq + 1;
     this.addToOverlay(op);
     return op;
