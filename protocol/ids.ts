@@ -1,20 +1,26 @@
-import { randomFillSync } from 'node:crypto';
-
 let lastMs = 0;
 let counter = 0;
-// Random bytes drawn in bulk: one system call per 512 ids instead of one per id.
-const pool = Buffer.alloc(4096);
+// Random bytes drawn in bulk (Web Crypto, in Node and browsers alike): one call per 512 ids.
+// getRandomValues fills at most 65,536 bytes per call.
+const pool = new Uint8Array(4096);
 let poolAt = pool.length;
 
-function random(n: number): Buffer {
+function random(n: number): Uint8Array {
   if (poolAt + n > pool.length) {
-    randomFillSync(pool);
+    globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
   }
   const out = pool.subarray(poolAt, poolAt + n);
   poolAt += n;
   return out;
 }
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (bytes: Uint8Array) => {
+  let out = '';
+  for (const b of bytes) out += HEX[b];
+  return out;
+};
 
 /**
  * Forgets the id state (last millisecond, counter, pooled random bytes). A deterministic
@@ -45,6 +51,6 @@ export function newId(now = Date.now()): string {
   }
   const ms = lastMs.toString(16).padStart(12, '0');
   const rand = random(8);
-  const tail = (((rand[0]! & 0x3f) | 0x80).toString(16) + rand.subarray(1).toString('hex'));  // variant 10
+  const tail = (((rand[0]! & 0x3f) | 0x80).toString(16) + hex(rand.subarray(1)));  // variant 10
   return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
 }

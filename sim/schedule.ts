@@ -1,7 +1,9 @@
 // One simulated schedule: real server code and real client engines (real SQLite files in a temp
 // folder) over the in-memory network, two coaches and four trainees making random edits, with
 // faults chosen by the seed; then everyone comes back online and the invariants are checked.
+import init from '@sqlite.org/sqlite-wasm';
 import { openLocalStore } from '../main/sync/node-sqlite.ts';
+import { openWasmLocalStore } from '../sync/sqlite-wasm.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +24,10 @@ export interface ScheduleResult {
   ops: number;
   faults: Record<string, number>;
 }
+
+/** Half of the trainees run the trainee app's adapter, SQLite WebAssembly, under the same engine. */
+const sqlite3 = await init();
+const usesWasm = (c: { role: string; name: string }) => c.role === 'trainee' && /[13579]$/.test(c.name);
 
 interface Client {
   name: string;
@@ -120,7 +126,9 @@ export async function runSchedule(seed: number, steps: number): Promise<Schedule
   }
 
   function open(c: Omit<Client, 'store' | 'engine' | 'online'>, online: boolean): Client {
-    const store = openLocalStore(c.file, { clock: () => scheduler.now + c.clockOffset });
+    const clock = () => scheduler.now + c.clockOffset;
+    // The wasm build keeps its files in memory: a restart reopens the same one, as a browser's OPFS would.
+    const store = usesWasm(c) ? openWasmLocalStore(sqlite3, new sqlite3.oo1.DB(`/sim-${seed}-${c.name}.db`, 'c'), { clock, name: c.file }) : openLocalStore(c.file, { clock });
     const engine = new SyncEngine({ store, url: 'memory://sync', token: c.token, connect: network.connect, random, backoff: { baseMs: 50, maxMs: 2000 } });
     const client: Client = { ...c, store, engine, online };
     if (online) engine.start();

@@ -181,4 +181,16 @@ export function installVirtualRuntime(): void {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
   };
   syncBuiltinESMExports();
+  // The engine, which also runs in browsers, takes its ids from Web Crypto.
+  const web = globalThis.crypto as unknown as Record<string, unknown>;
+  Object.defineProperty(web, 'randomUUID', { value: c.randomUUID, configurable: true, writable: true });
+  Object.defineProperty(web, 'getRandomValues', {
+    value: <T extends ArrayBufferView>(array: T): T => {
+      const view = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      bytes(view.length).copy(view);
+      return array;
+    },
+    configurable: true,
+    writable: true,
+  });
 }
