@@ -166,6 +166,9 @@ export const API_PARAMS = {
   deleteMax: [['id', uuid]],
   getSettings: [],
   updateSettings: [['patch', settingsPatch]],
+  inviteTrainee: [['traineeId', uuid]],
+  getTraineeAccess: [],
+  revokeTraineeAccess: [['traineeId', uuid]],
 } as const satisfies Record<ApiMethod, readonly Param[]>;
 
 export type ParamsCheck = { ok: true; params: unknown[] } | { ok: false; message: string; field: string };

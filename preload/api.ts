@@ -250,6 +250,29 @@ export interface PrescriptionInput {
 
 export type PrescriptionPatch = Partial<PrescriptionInput>;
 
+/** A one-time invite for a trainee's phone: `url` is `<server>/join#<code>`, valid until `expiresAt`. */
+export interface TraineeInvite {
+  code: string;
+  url: string;
+  expiresAt: string;
+}
+
+/** What the sync server says about a trainee's app access. */
+export interface TraineeAccessEntry {
+  traineeId: string;
+  /** The newest pending invite (not used, cancelled or expired), if any. */
+  invited: { createdAt: string; expiresAt: string } | null;
+  /** Devices signed in (tokens not revoked). */
+  devices: number;
+  /** When one of their devices was last connected, or null if never. */
+  lastSeenAt: string | null;
+}
+
+export interface AccessRevoked {
+  revokedTokens: number;
+  cancelledInvites: number;
+}
+
 /** What Ctrl+Z and Ctrl+Shift+Z would do now, in words (null: nothing). */
 export interface UndoState {
   undo: string | null;
@@ -352,6 +375,14 @@ export interface CoachDeskApi {
   getSettings(): Promise<Settings>;
   updateSettings(patch: Partial<Settings>): Promise<void>;
 
+  // Trainee app access: these ask the sync server, so they need a connection (offline: refused).
+  /** Creates a one-time invite link for a trainee's phone (valid 7 days). */
+  inviteTrainee(traineeId: string): Promise<TraineeInvite>;
+  /** Every trainee of this coach the server knows, with their pending invite and devices. */
+  getTraineeAccess(): Promise<TraineeAccessEntry[]>;
+  /** Signs every device of the trainee out at once and cancels their pending invites. */
+  revokeTraineeAccess(traineeId: string): Promise<AccessRevoked>;
+
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (event: ChangeEvent) => void): () => void;
 }
@@ -403,6 +434,9 @@ export const API_METHODS: readonly ApiMethod[] = [
   'deleteMax',
   'getSettings',
   'updateSettings',
+  'inviteTrainee',
+  'getTraineeAccess',
+  'revokeTraineeAccess',
 ];
 
 /**

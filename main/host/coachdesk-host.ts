@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Progression } from '../../domain/progression.ts';
 import { newId, type Entity, type Fields } from '../../protocol/index.ts';
 import type {
+  AccessRevoked,
   ChangeEvent,
   CoachDeskApi,
   CopyMode,
@@ -18,6 +19,8 @@ import type {
   Settings,
   SignInResult,
   SyncStatus,
+  TraineeAccessEntry,
+  TraineeInvite,
   TraineeMaxes,
   UndoState,
   UpdateState,
@@ -40,6 +43,7 @@ import {
   workoutsOn,
 } from './program-edits.ts';
 import { CoachQueries, toExercise } from './queries.ts';
+import { AccessRefused, inviteTrainee, revokeTraineeAccess, traineeAccess, type AccessContext } from './trainee-access.ts';
 import { UndoHistory } from './undo-history.ts';
 import { SessionFileStore, type SavedSession, type TokenVault } from './saved-session.ts';
 import { UpdateRefused, updatesOff, type UpdateService } from './updates.ts';
@@ -611,5 +615,29 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     if (Object.keys(fields).length === 0) return;
     const exists = !!store.getRow('settings', session.userId);
     this.edit([{ entity: 'settings', id: session.userId, action: exists ? 'patch' : 'put', fields }], `Change ${Object.keys(fields).join(', ')} in Settings`);
+  }
+
+  // Trainee app access (asks the sync server: needs a connection)
+
+  private async access<T>(run: (ctx: AccessContext) => Promise<T>): Promise<T> {
+    const { engine, store, session } = this.need();
+    try {
+      return await run({ engine, store, role: session.role });
+    } catch (error) {
+      if (error instanceof AccessRefused) throw new HostError(error.message);
+      throw error;
+    }
+  }
+
+  async inviteTrainee(traineeId: string): Promise<TraineeInvite> {
+    return this.access((ctx) => inviteTrainee(ctx, traineeId));
+  }
+
+  async getTraineeAccess(): Promise<TraineeAccessEntry[]> {
+    return this.access((ctx) => traineeAccess(ctx));
+  }
+
+  async revokeTraineeAccess(traineeId: string): Promise<AccessRevoked> {
+    return this.access((ctx) => revokeTraineeAccess(ctx, traineeId));
   }
 }

@@ -14,8 +14,10 @@ export function Modal(props: {
   /** A CSS selector inside the dialog for the element to focus first. */
   initialFocus?: string;
   wide?: boolean;
+  /** More classes on the dialog, for its own layout. */
+  className?: string;
 }) {
-  const { title, onClose, children, role = 'dialog', initialFocus, wide } = props;
+  const { title, onClose, children, role = 'dialog', initialFocus, wide, className } = props;
   const titleId = useId();
   const ref = useRef<HTMLDivElement>(null);
   const onCloseRef = useRef(onClose);
@@ -57,7 +59,7 @@ export function Modal(props: {
 
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div ref={ref} className={`modal${wide ? ' modal-wide' : ''}`} role={role} aria-modal="true" aria-labelledby={titleId} onKeyDown={onKeyDown}>
+      <div ref={ref} className={`modal${wide ? ' modal-wide' : ''}${className ? ` ${className}` : ''}`} role={role} aria-modal="true" aria-labelledby={titleId} onKeyDown={onKeyDown}>
         <h2 id={titleId} className="modal-title">
           {title}
         </h2>

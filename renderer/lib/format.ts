@@ -147,3 +147,23 @@ export function listWeeks(weeks: number[]): string {
   if (weeks.length === 1) return `week ${weeks[0]}`;
   return `weeks ${weeks.slice(0, -1).join(', ')} and ${weeks.at(-1)}`;
 }
+
+/** "Mon 1 Dec" (or "Mon 1 Dec 2026" outside the current year) of an ISO time, in local time. */
+export function formatLocalDate(isoTime: string, now = new Date()): string {
+  const d = new Date(isoTime);
+  if (Number.isNaN(d.getTime())) return isoTime;
+  const sameYear = d.getFullYear() === now.getFullYear();
+  return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' }).replace(',', '');
+}
+
+/** "Mon 1 Dec at 14:02", local time of an ISO time. */
+export function formatDateTime(isoTime: string, now = new Date()): string {
+  return `${formatLocalDate(isoTime, now)} at ${formatClock(isoTime)}`;
+}
+
+/** "4 min ago" within a week, else the date ("Mon 17 Nov"). */
+export function formatSeen(isoTime: string, now: number): string {
+  const t = Date.parse(isoTime);
+  if (Number.isNaN(t)) return isoTime;
+  return now - t < 7 * 24 * 3600_000 ? formatAge(isoTime, now) : formatLocalDate(isoTime, new Date(now));
+}

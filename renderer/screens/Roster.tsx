@@ -1,10 +1,15 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import type { RosterEntry } from '../../preload/api.ts';
 import { email as emailSchema } from '../../protocol/entities.ts';
 import { problemWith, traineeInput } from '../../preload/api-params.ts';
 import { Modal, ModalActions } from '../components/Modal.tsx';
 import { formatDate, formatPercent } from '../lib/format.ts';
+import { useNow } from '../lib/use-now.ts';
 import { useActions, useApp } from '../store/context.tsx';
+import { accessText, hasAccess, InviteDialog, RevokeDialog } from './TraineeAccess.tsx';
+
+/** How often app access is re-read while the Clients screen shows (a client may join meanwhile). */
+const ACCESS_POLL_MS = 30_000;
 
 /** TrueCoach's rule of thumb: a 20-point drop of the last week against the month is worth a look. */
 function complianceDropped(entry: RosterEntry): boolean {
@@ -13,9 +18,27 @@ function complianceDropped(entry: RosterEntry): boolean {
 
 export function Roster() {
   const roster = useApp((s) => s.roster);
-  const { setIncludeArchived, setTraineeArchived, navigate } = useActions();
+  const access = useApp((s) => s.access);
+  const { setIncludeArchived, setTraineeArchived, navigate, loadAccess } = useActions();
   const [editing, setEditing] = useState<RosterEntry | 'new' | null>(null);
+  const [inviting, setInviting] = useState<RosterEntry | null>(null);
+  const [revoking, setRevoking] = useState<RosterEntry | null>(null);
   const active = roster.items.filter((t) => !t.archived).length;
+  const now = useNow();
+
+  // A client joins on their phone, away from here: re-read when the coach comes back to the
+  // window, and now and then while the screen shows.
+  useEffect(() => {
+    const reread = () => void loadAccess();
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'hidden') reread();
+    }, ACCESS_POLL_MS);
+    window.addEventListener('focus', reread);
+    return () => {
+      clearInterval(timer);
+      window.removeEventListener('focus', reread);
+    };
+  }, [loadAccess]);
 
   return (
     <main className="screen" aria-labelledby="roster-title">
@@ -56,6 +79,7 @@ export function Roster() {
                 30 days
               </th>
               <th scope="col">Active program</th>
+              <th scope="col">App access</th>
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -90,7 +114,20 @@ export function Roster() {
                     <span className="muted">none</span>
                   )}
                 </td>
+                <td data-label="App access">
+                  <AccessStatus {...accessText(access, t.id, now)} />
+                </td>
                 <td className="row-actions">
+                  {!t.archived && (
+                    <button type="button" onClick={() => setInviting(t)}>
+                      Invite…
+                    </button>
+                  )}
+                  {hasAccess(access, t.id) && (
+                    <button type="button" className="danger-quiet" onClick={() => setRevoking(t)}>
+                      Revoke access
+                    </button>
+                  )}
                   <button type="button" onClick={() => setEditing(t)} aria-label={`Edit ${t.name}`}>
                     Edit
                   </button>
@@ -103,9 +140,28 @@ export function Roster() {
           </tbody>
         </table>
       )}
+      {access.status === 'error' && (
+        <p className="access-error" role="status">
+          App access could not be read: {access.message}
+        </p>
+      )}
       {editing && <TraineeDialog trainee={editing === 'new' ? null : editing} onClose={() => setEditing(null)} />}
+      {inviting && (
+        <InviteDialog
+          trainee={inviting}
+          onClose={() => {
+            setInviting(null);
+            void loadAccess();
+          }}
+        />
+      )}
+      {revoking && <RevokeDialog trainee={revoking} onClose={() => setRevoking(null)} />}
     </main>
   );
+}
+
+function AccessStatus({ text, tone }: { text: string; tone: 'muted' | 'ok' | 'invited' | 'warn' }) {
+  return <span className={`access access-${tone}`}>{text}</span>;
 }
 
 function TraineeDialog({ trainee, onClose }: { trainee: RosterEntry | null; onClose: () => void }) {

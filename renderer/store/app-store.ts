@@ -4,7 +4,9 @@
 // is on screen right after it resolves. Nothing here waits on the network.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type {
+  AccessRevoked,
   ChangeEvent,
+  Connection,
   CoachDeskApi,
   CopyMode,
   Exercise,
@@ -20,7 +22,9 @@ import type {
   Settings,
   SignInResult,
   SyncStatus,
+  TraineeAccessEntry,
   TraineeActivity,
+  TraineeInvite,
   TraineeMaxes,
   UndoState,
   UpdateState,
@@ -47,6 +51,24 @@ export interface FocusRequest {
   field: string;
 }
 
+/**
+ * The trainees' app access as the sync server says it (the Clients screen shows it). `unknown`:
+ * not read yet; `offline`: it cannot be asked now, so nothing is shown rather than stale data;
+ * `error`: the host's message in `message`.
+ */
+export interface AccessState {
+  status: 'unknown' | 'loaded' | 'offline' | 'error';
+  entries: Record<string, TraineeAccessEntry>;
+  message: string | null;
+}
+
+const NO_ACCESS: AccessState = { status: 'unknown', entries: {}, message: null };
+
+/** Whether the host's engine is connected to the sync server (and so may ask it things). */
+export function isConnected(connection: Connection): boolean {
+  return connection === 'synced' || connection === 'syncing';
+}
+
 /** What a command that can fail at a field returns: the host's message when it did. */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -62,6 +84,7 @@ export interface AppState {
   update: UpdateState;
   view: View;
   roster: { items: RosterEntry[]; includeArchived: boolean; loaded: boolean };
+  access: AccessState;
   programs: { items: ProgramSummary[]; loaded: boolean };
   /** The program open in the builder; `detail` null once loaded means it no longer exists. */
   program: { id: string | null; detail: ProgramDetail | null; loaded: boolean };
@@ -101,6 +124,10 @@ export interface AppState {
   setIncludeArchived(includeArchived: boolean): void;
   saveTrainee(input: { id?: string; name: string; email?: string | null; notes?: string | null }): Promise<Outcome<string>>;
   setTraineeArchived(id: string, archived: boolean): Promise<void>;
+  /** Re-reads the trainees' app access from the server (through the host). */
+  loadAccess(): Promise<void>;
+  inviteTrainee(traineeId: string): Promise<Outcome<TraineeInvite>>;
+  revokeTraineeAccess(traineeId: string): Promise<Outcome<AccessRevoked>>;
 
   loadExercises(): Promise<void>;
   createExercise(name: string, opts?: { inline?: boolean }): Promise<Outcome<Exercise>>;
@@ -270,7 +297,37 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       settings: () => load('settings', () => api.getSettings(), (settings) => set({ settings })),
     };
 
-    const loadSync = () => load('sync', () => api.getSyncStatus(), (sync) => set({ sync }));
+    let accessTicket = 0;
+    /** Reads the access list; an older answer never overwrites a newer one. */
+    async function loadAccess(): Promise<void> {
+      if (!get().session?.signedIn) return;
+      const ticket = ++accessTicket;
+      try {
+        const list = await api.getTraineeAccess();
+        if (ticket !== accessTicket) return;
+        set({ access: { status: 'loaded', entries: Object.fromEntries(list.map((e) => [e.traineeId, e])), message: null } });
+      } catch (error) {
+        if (ticket !== accessTicket) return;
+        const offline = !isConnected(get().sync.connection);
+        set({ access: { status: offline ? 'offline' : 'error', entries: {}, message: messageOf(error) } });
+      }
+    }
+
+    /**
+     * A new sync state. App access is the server's to say: offline, none is shown rather than
+     * what may be stale; back online, it is read again.
+     */
+    function setSync(sync: SyncStatus): void {
+      const was = get().sync.connection;
+      set({ sync });
+      const now = sync.connection;
+      if (!isConnected(now) && get().access.status !== 'offline') {
+        accessTicket++;
+        set({ access: { status: 'offline', entries: {}, message: null } });
+      } else if (isConnected(now) && (!isConnected(was) || get().access.status === 'offline') && get().view.name === 'clients') void loadAccess();
+    }
+
+    const loadSync = () => load('sync', () => api.getSyncStatus(), setSync);
     const loadUndo = () => load('undo', () => api.getUndoState(), (undoState) => set({ undoState }));
 
     /** The resources the current screen shows. */
@@ -289,7 +346,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       switch (event.kind) {
         case 'sync':
           syncEvents++;
-          set({ sync: event.status });
+          setSync(event.status);
           return;
         case 'undo':
           set({ undoState: event.state });
@@ -325,6 +382,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
     function clearData(): Partial<AppState> {
       return {
         roster: { items: [], includeArchived: false, loaded: false },
+        access: NO_ACCESS,
         programs: { items: [], loaded: false },
         program: { id: null, detail: null, loaded: false },
         activity: { traineeId: null, data: null, loaded: false },
@@ -363,6 +421,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       update: { status: 'off', reason: 'not known yet' },
       view: { name: 'clients' },
       roster: { items: [], includeArchived: false, loaded: false },
+      access: NO_ACCESS,
       programs: { items: [], loaded: false },
       program: { id: null, detail: null, loaded: false },
       activity: { traineeId: null, data: null, loaded: false },
@@ -465,6 +524,8 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         const all = list.includes('*') || list.some((e) => !KNOWN_ENTITIES.has(e));
         const wanted = onScreen().filter((r) => all || DEPENDS_ON[r].some((e) => list.includes(e)));
         const jobs = wanted.map((r) => loaders[r]());
+        // Access asks the server: not awaited, so a command never waits on the network.
+        if (get().view.name === 'clients' && (all || list.includes('trainee'))) void loadAccess();
         // The bridge re-announces everything after a reconnect: re-read the sync state too.
         if (list.includes('*')) jobs.push(loadSync());
         await Promise.all(jobs);
@@ -553,6 +614,26 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       },
       async setTraineeArchived(id, archived) {
         await command(() => api.setTraineeArchived(id, archived), ['trainee']);
+      },
+
+      loadAccess,
+      async inviteTrainee(traineeId) {
+        try {
+          const invite = await api.inviteTrainee(traineeId);
+          void loadAccess();
+          return { ok: true, value: invite };
+        } catch (error) {
+          return { ok: false, message: messageOf(error) };
+        }
+      },
+      async revokeTraineeAccess(traineeId) {
+        try {
+          const revoked = await api.revokeTraineeAccess(traineeId);
+          await loadAccess();
+          return { ok: true, value: revoked };
+        } catch (error) {
+          return { ok: false, message: messageOf(error) };
+        }
       },
 
       loadExercises: () => loaders.exercises(),

@@ -66,6 +66,9 @@ const CASES: Record<ApiMethod, { good: unknown[][]; bad: { params: unknown[]; fi
   deleteMax: { good: [[u()]], bad: { params: ['max-1'], field: 'id' } },
   getSettings: { good: [[]], bad: { params: [1], field: '' } },
   updateSettings: { good: [[{ plateIncrement: 1.25 }], [{ units: 'lb', weekStartsOn: 0, displayName: null }]], bad: { params: [{ plateIncrement: 0 }], field: 'patch.plateIncrement', message: /must be more than 0/ } },
+  inviteTrainee: { good: [[u()]], bad: { params: ['ben'], field: 'traineeId', message: /^traineeId must be a UUID$/ } },
+  getTraineeAccess: { good: [[]], bad: { params: [u()], field: '', message: /^getTraineeAccess takes no parameters, not 1$/ } },
+  revokeTraineeAccess: { good: [[u()]], bad: { params: [], field: '', message: /^revokeTraineeAccess takes \(traineeId\), not 0$/ } },
 };
 
 describe('checkParams', () => {

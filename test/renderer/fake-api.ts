@@ -22,6 +22,9 @@ import type {
   SignInResult,
   SyncStatus,
   TraineeActivity,
+  TraineeAccessEntry,
+  TraineeInvite,
+  AccessRevoked,
   Workout,
   Prescription,
 } from '../../preload/api.ts';
@@ -48,6 +51,12 @@ export class FakeApi implements CoachDeskApi {
   settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana', plateIncrement: 2.5 };
   maxes: TraineeMaxes['maxes'] = [];
   update: UpdateState = { status: 'off', reason: 'renderer tests' };
+  /** What the fake sync server knows of each trainee's app access (absent: never invited). */
+  access = new Map<string, TraineeAccessEntry>();
+  /** When set, the three access calls fail with this message, as the host's refusals do. */
+  accessFailure: string | null = null;
+  /** When the fake's invites expire. */
+  inviteExpiresAt = '2025-12-01T14:02:00.000Z';
   /** Snapshots before each edit, for undo (the host computes inverse edits; the fake restores). */
   private history: Array<{ label: string; state: string }> = [];
   private redone: Array<{ label: string; state: string }> = [];
@@ -521,6 +530,40 @@ export class FakeApi implements CoachDeskApi {
   }
   updateSettings(patch: Partial<Settings>) {
     return this.record('updateSettings', [patch], () => void (this.settings = { ...this.settings, ...patch }), ['settings']);
+  }
+
+  // --- trainee app access (the host asks the sync server) ---
+  private accessRefused(): void {
+    if (this.accessFailure) throw Object.assign(new Error(this.accessFailure), { code: 'refused' });
+  }
+  inviteTrainee(traineeId: string) {
+    return this.record('inviteTrainee', [traineeId], (): TraineeInvite => {
+      this.accessRefused();
+      if (!this.roster.some((t) => t.id === traineeId)) throw Object.assign(new Error('this client no longer exists'), { code: 'refused' });
+      const code = `code${this.nextId++}AbC_d-e`;
+      const before = this.access.get(traineeId);
+      this.access.set(traineeId, { traineeId, devices: before?.devices ?? 0, lastSeenAt: before?.lastSeenAt ?? null, invited: { createdAt: '2025-11-24T14:02:00.000Z', expiresAt: this.inviteExpiresAt } });
+      return { code, url: `https://sync.example.com/join#${code}`, expiresAt: this.inviteExpiresAt };
+    });
+  }
+  getTraineeAccess() {
+    return this.record('getTraineeAccess', [], (): TraineeAccessEntry[] => {
+      this.accessRefused();
+      return [...this.access.values()];
+    });
+  }
+  revokeTraineeAccess(traineeId: string) {
+    return this.record('revokeTraineeAccess', [traineeId], (): AccessRevoked => {
+      this.accessRefused();
+      const before = this.access.get(traineeId);
+      this.access.delete(traineeId);
+      return { revokedTokens: before?.devices ?? 0, cancelledInvites: before?.invited ? 1 : 0 };
+    });
+  }
+  /** A trainee's phone joins with their invite (as POST /api/join would). */
+  joinDevice(traineeId: string, lastSeenAt?: string | null): void {
+    const before = this.access.get(traineeId);
+    this.access.set(traineeId, { traineeId, invited: null, devices: (before?.devices ?? 0) + 1, lastSeenAt: lastSeenAt === undefined ? (before?.lastSeenAt ?? null) : lastSeenAt });
   }
 
   onChange(listener: (event: ChangeEvent) => void): () => void {
