@@ -14,7 +14,7 @@ function find(dir) {
 }
 
 /** The suites that drive the engine through test/sync-db.ts, and so run on both adapters. */
-const ENGINE_SUITES = ['test/client/local-store', 'test/client/requests', 'test/client/engine-faults', 'test/client/reconnect', 'test/client/migrations', 'test/e2e/idempotency', 'test/e2e/story'];
+const ENGINE_SUITES = ['test/client/local-store', 'test/client/requests', 'test/client/engine-faults', 'test/client/reconnect', 'test/client/migrations', 'test/e2e/idempotency', 'test/e2e/story', 'test/trainee/'];
 /** A test that hangs fails after this instead of stalling CI until it is killed. */
 const TEST_TIMEOUT_MS = 120_000;
 

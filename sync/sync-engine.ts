@@ -77,6 +77,12 @@ const CLOSED = 3;
 
 const utf8 = new TextEncoder();
 
+/** Node: a timer alone must not keep the process alive (browsers have no unref). */
+const unref = <T>(timer: T): T => {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+};
+
 /** After the frames that arrived together (Node's setImmediate; a task in browsers, which lack it). */
 const nextTurn: (fn: () => void) => void = typeof setImmediate === 'function' ? (fn) => setImmediate(fn) : (fn) => setTimeout(fn, 0);
 
@@ -375,9 +381,18 @@ export class SyncEngine extends Emitter {
 
   private touchIdle(): void {
     clearTimeout(this.idleTimer);
-    this.idleTimer = setTimeout(() => this.ws?.terminate(), this.opts.idleTimeoutMs);
-    // Node: an idle timer alone must not keep the process alive (browsers have no unref).
-    (this.idleTimer as { unref?: () => void }).unref?.();
+    this.idleTimer = unref(setTimeout(() => this.probeIdle(), this.opts.idleTimeoutMs / 2));
+  }
+
+  /**
+   * Halfway through a silence, ask the server for what is new: browsers answer the server's
+   * pings without telling the page, so a quiet but live connection must be seen to answer.
+   * One that answers nothing for the rest of the timeout is presumed dead.
+   */
+  private probeIdle(): void {
+    const ws = this.ws;
+    if (ws && this.welcomed && ws.readyState === OPEN) ws.send(JSON.stringify({ type: 'pull', since: this.store.lastVersion }));
+    this.idleTimer = unref(setTimeout(() => this.ws?.terminate(), this.opts.idleTimeoutMs / 2));
   }
 
   private scheduleReconnect(): void {

@@ -187,3 +187,44 @@ describe('reconnect backoff', () => {
     assert.equal(seen.attempts, 2);
   });
 });
+
+describe('a quiet connection', () => {
+  test('is probed halfway through the idle timeout, and stays up while the server answers', async () => {
+    const dir = tempDir('coachdesk-idle-');
+    // No pings within the test: only the engine's own probes keep the connection known alive.
+    const srv = await startServer(dir.dir, { pingIntervalMs: 60_000 });
+    try {
+      const coach = srv.addCoach('Quiet');
+      const store = openLocalStore(join(dir.dir, 'quiet.db'));
+      const sent: string[] = [];
+      let opened = 0;
+      const engine = new SyncEngine({
+        store,
+        url: srv.url,
+        token: coach.token,
+        idleTimeoutMs: 400,
+        connect: (url) => {
+          opened++;
+          const ws = openWebSocket(url);
+          const send = ws.send.bind(ws);
+          ws.send = (data: string) => {
+            sent.push(JSON.parse(data).type);
+            send(data);
+          };
+          return ws;
+        },
+      });
+      engine.start();
+      await until('synced', () => engine.getState().connection === 'synced');
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(opened, 1, 'never reconnected: the probes were answered');
+      assert.ok(sent.filter((t) => t === 'pull').length >= 3, `probes sent: ${sent.join(', ')}`);
+      assert.equal(engine.getState().connection, 'synced');
+      await engine.stop();
+      store.close();
+    } finally {
+      await srv.close();
+      dir.cleanup();
+    }
+  });
+});
