@@ -62,7 +62,7 @@ if (!server) {
   }
   server = demo.server.url;
   token = demo.accounts.coach.token;
-  console.log(`embedded sync server ${server} with demo data (coach ${demo.accounts.coach.name})`);
+  console.log(`embedded sync server ${server} with demo data (coach ${demo.accounts.coach.name}); the trainee app is at ${server.replace(/^ws/, 'http').replace(/\/sync$/, '/')}`);
 }
 
 const stopDemo = async () => {
