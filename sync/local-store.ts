@@ -200,7 +200,9 @@ export class LocalStore {
          WHERE excluded.version >= replica.version`,
       ),
       replicaList: db.prepare(`SELECT id, version, fields FROM replica WHERE entity = ? AND deleted = 0`),
-      replicaChildren: db.prepare(`SELECT id, version, fields FROM replica WHERE entity = ? AND parent = ? AND deleted = 0`),
+      // Named: without statistics the planner prefers the primary key's entity prefix, which
+      // scans every row of the entity (a client's 100k set logs for one session's sets).
+      replicaChildren: db.prepare(`SELECT id, version, fields FROM replica INDEXED BY replica_by_parent WHERE entity = ? AND parent = ? AND deleted = 0`),
       replicaCounts: db.prepare(`SELECT entity, COUNT(*) AS n FROM replica WHERE deleted = 0 GROUP BY entity`),
       outboxInsert: db.prepare(
         `INSERT INTO outbox (seq, key, entity, id, action, fields, base_version, at) VALUES (@seq, @key, @entity, @id, @action, @fields, @baseVersion, @at)`,
