@@ -9,6 +9,7 @@ import { benchEditPath, printEditPath } from './edit-path.ts';
 import { benchServerScaling, printServerScaling } from './server-throughput.ts';
 import { benchSlowReaders, printSlowReaders } from './slow-readers.ts';
 import { benchStory, printStory } from './story.ts';
+import { benchProgress, printProgress } from './progress.ts';
 import { benchUi, printUi } from './ui.ts';
 
 interface Part {
@@ -25,6 +26,7 @@ const PARTS: Part[] = [
   { name: 'catch-up', run: benchCatchUp, print: printCatchUp },
   { name: 'story', run: benchStory, print: printStory },
   { name: 'ui', run: benchUi, print: printUi },
+  { name: 'progress', run: benchProgress, print: printProgress },
 ];
 
 function parseArgs(argv: string[]): { quick: boolean; only: Part[] } {

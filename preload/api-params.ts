@@ -3,7 +3,7 @@
 // with the same schemas, so a value the UI lets through is one the host takes.
 import { z } from 'zod';
 import { boundedNumber, email, FIELD_SCHEMAS, isoDate, PRESCRIPTION_KINDS, reps, schemePart, uuid, wholeNumber, type Fields } from '../protocol/entities.ts';
-import type { ApiMethod } from './api.ts';
+import { MAX_REQUEST_BYTES, type ApiMethod } from './api.ts';
 
 const rx = FIELD_SCHEMAS.prescription.shape;
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable().optional();
@@ -105,6 +105,7 @@ export const settingsPatch = z
     weekStartsOn: wholeNumber(0, 6),
     displayName: FIELD_SCHEMAS.settings.shape.displayName.unwrap().nullable(),
     plateIncrement: FIELD_SCHEMAS.settings.shape.plateIncrement.unwrap(),
+    e1rmFormula: FIELD_SCHEMAS.settings.shape.e1rmFormula.unwrap(),
   })
   .partial();
 
@@ -117,6 +118,13 @@ const serverUrl = z
   .regex(/^wss?:\/\/\S+$/i, 'must be a ws:// or wss:// address, e.g. ws://127.0.0.1:8787/sync');
 const token = z.string().trim().min(1, 'must not be empty').max(512, 'must be at most 512 characters');
 const copyMode = z.enum(['replace', 'add'], 'must be replace or add');
+/** A CSV file's text; its size is checked by the importer, which says so in words (the bridge refuses past 1 MB). */
+const csvText = z.string().max(MAX_REQUEST_BYTES, 'is too large to import');
+export const importTarget = z.strictObject({
+  traineeId: uuid.nullable(),
+  name: FIELD_SCHEMAS.program.shape.name,
+  startDate: isoDate.nullable().optional(),
+});
 
 /** One named parameter; `optional` ones may be left off the end of the call. */
 type Param = readonly [name: string, schema: z.ZodType, optional?: 'optional'];
@@ -161,6 +169,7 @@ export const API_PARAMS = {
   deletePrescription: [['id', uuid]],
   movePrescription: [['id', uuid], ['direction', z.union([z.literal(-1), z.literal(1)], 'must be -1 or 1')]],
   getTraineeActivity: [['traineeId', uuid]],
+  getProgress: [['traineeId', uuid], ['options', z.strictObject({ today: isoDate.optional() }), 'optional']],
   getMaxes: [['traineeId', uuid]],
   saveMax: [['input', maxInput]],
   deleteMax: [['id', uuid]],
@@ -169,6 +178,12 @@ export const API_PARAMS = {
   inviteTrainee: [['traineeId', uuid]],
   getTraineeAccess: [],
   revokeTraineeAccess: [['traineeId', uuid]],
+  exportProgramPdf: [['programId', uuid]],
+  getProgramPrintHtml: [['programId', uuid]],
+  exportProgramCsv: [['programId', uuid]],
+  exportLoggedSetsCsv: [['traineeId', uuid]],
+  previewProgramImport: [['csv', csvText]],
+  importProgram: [['csv', csvText], ['target', importTarget]],
 } as const satisfies Record<ApiMethod, readonly Param[]>;
 
 export type ParamsCheck = { ok: true; params: unknown[] } | { ok: false; message: string; field: string };

@@ -72,6 +72,8 @@ export interface RosterEntry extends Trainee {
   /** Completed sessions / planned workouts over the last 7 and 30 days (0..1), null when none were planned. */
   compliance7: number | null;
   compliance30: number | null;
+  /** The first of the 7- and 30-day windows whose sessions done / planned fell 20 points or more against the period before it. */
+  complianceDrop: { days: number; from: number; to: number } | null;
   activeProgram: { id: string; name: string } | null;
   pending: boolean;
 }
@@ -231,6 +233,115 @@ export interface Settings {
   displayName: string | null;
   /** What computed loads are rounded to, in `units`. */
   plateIncrement: number;
+  /** How an estimated 1RM is computed from a set: Epley (the default) or Brzycki. */
+  e1rmFormula: E1rmFormula;
+}
+
+export type E1rmFormula = 'epley' | 'brzycki';
+
+/** Options of getProgress: `today` (YYYY-MM-DD) is the day the windows end on; the host's date by default. */
+export interface ProgressOptions {
+  today?: string;
+}
+
+/**
+ * One exercise's estimated 1RM per session (its best set of 1–12 reps), columnar: index i of
+ * every array is the same session. Loads and e1RMs are in `TraineeProgress.units`, one decimal.
+ */
+export interface E1rmSeries {
+  exerciseId: string;
+  exerciseName: string;
+  category: string | null;
+  dates: string[];
+  e1rm: number[];
+  /** The best so far, this session included. */
+  best: number[];
+  reps: number[];
+  load: number[];
+  /** Indexes of the sessions that set a new best (the first session is the baseline, not a PR). */
+  prs: number[];
+}
+
+/** An exercise's best e1RM, when it was set and the set it came from. */
+export interface ProgressBest {
+  exerciseId: string;
+  exerciseName: string;
+  e1rm: number;
+  date: string;
+  reps: number;
+  load: number;
+}
+
+/** Volume (Σ reps × load, in `units`) and hard sets, per week of `WeeklyProgress.weeks`. */
+export interface ProgressSeries {
+  key: string;
+  name: string;
+  volume: number[];
+  hardSets: number[];
+}
+
+export interface WeeklyProgress {
+  /** The first day of each week, oldest first, no gaps. */
+  weeks: string[];
+  total: ProgressSeries;
+  exercises: ProgressSeries[];
+  categories: ProgressSeries[];
+}
+
+export interface BlockProgress {
+  /** Weeks per block; `program`: the active program's length from its start, else 4-week blocks ending this week. */
+  weeks: number;
+  basis: 'program' | 'four-weeks';
+  programName: string | null;
+  /** Oldest first; the last one holds today when `current`. */
+  blocks: Array<{ start: string; end: string; current: boolean }>;
+  /** Per block, parallel to `blocks`, with the change against the block before in % (null: nothing to compare). */
+  rows: Array<{ kind: 'total' | 'category' | 'exercise'; key: string; name: string; volume: number[]; volumeChange: Array<number | null>; hardSets: number[]; hardSetsChange: Array<number | null> }>;
+}
+
+export interface ComplianceFigures {
+  sessionsDone: number;
+  sessionsPlanned: number;
+  sessions: number | null;
+  setsDone: number;
+  setsPrescribed: number;
+  sets: number | null;
+}
+
+export interface ProgressCompliance extends ComplianceFigures {
+  days: number;
+  previous: ComplianceFigures;
+  /** Sessions done / planned fell 20 points or more against the previous period of the same length. */
+  dropped: boolean;
+}
+
+export interface ProgressDrift {
+  exerciseId: string;
+  exerciseName: string;
+  /** Mean logged RPE − prescribed RPE over the recent sessions (one decimal; above 0: harder than planned). */
+  meanDiff: number;
+  sets: number;
+  sessions: number;
+  from: string;
+  to: string;
+}
+
+/** A client's progress, computed on the host from the local replica. */
+export interface TraineeProgress {
+  traineeId: string;
+  traineeName: string;
+  units: Units;
+  formula: E1rmFormula;
+  today: string;
+  /** Logged sets read. */
+  setCount: number;
+  /** One per exercise with an e1RM, most sessions first. */
+  series: E1rmSeries[];
+  best: ProgressBest[];
+  weekly: WeeklyProgress;
+  blocks: BlockProgress;
+  compliance: ProgressCompliance[];
+  drift: ProgressDrift[];
 }
 
 export interface PrescriptionInput {
@@ -281,6 +392,41 @@ export interface UndoState {
 
 /** What copying onto days that already have workouts does to them. */
 export type CopyMode = 'replace' | 'add';
+
+/** A file the host made for the coach to save (a program's PDF, a CSV), its bytes in base64. */
+export interface ExportFile {
+  fileName: string;
+  mimeType: string;
+  base64: string;
+}
+
+/** What importing a program's CSV would create, or why it cannot (nothing is written unless `ok`). */
+export interface ProgramImportPreview {
+  ok: boolean;
+  /** Rows read (blank lines and the header row not counted). */
+  rows: number;
+  weeks: number;
+  /** Days with at least one workout, and workouts. */
+  days: number;
+  workouts: number;
+  prescriptions: number;
+  /** Every exercise the file names, as the library spells it. */
+  exercises: string[];
+  /** Exercises not in the library: the import creates them. */
+  newExercises: string[];
+  /** "row 7, column reps: 'five' is not reps: …"; `row` as a spreadsheet numbers it (the header is row 1). */
+  errors: Array<{ row: number; column: string | null; message: string }>;
+  /** Errors past the first 50, not listed. */
+  moreErrors: number;
+  outline: Array<{ week: number; workouts: Array<{ day: number; title: string; exercises: string[] }> }>;
+}
+
+/** Who an imported program is for, and what it is called. */
+export interface ProgramImportTarget {
+  traineeId: string | null;
+  name: string;
+  startDate?: string | null;
+}
 
 /**
  * What changed, so a UI refreshes only what it shows. `host` is the bridge's own: false when
@@ -367,6 +513,8 @@ export interface CoachDeskApi {
   movePrescription(id: string, direction: -1 | 1): Promise<void>;
 
   getTraineeActivity(traineeId: string): Promise<TraineeActivity | null>;
+  /** The client's progress from their logged sets (e1RM per exercise, volume, hard sets, compliance, RPE drift); null when the client no longer exists. */
+  getProgress(traineeId: string, options?: ProgressOptions): Promise<TraineeProgress | null>;
 
   getMaxes(traineeId: string): Promise<TraineeMaxes>;
   saveMax(input: MaxInput): Promise<string>;
@@ -382,6 +530,20 @@ export interface CoachDeskApi {
   getTraineeAccess(): Promise<TraineeAccessEntry[]>;
   /** Signs every device of the trainee out at once and cancels their pending invites. */
   revokeTraineeAccess(traineeId: string): Promise<AccessRevoked>;
+
+  // Export and import
+  /** The program as a printable A4 PDF (weeks × days, %1RM loads resolved for its client, page numbers). */
+  exportProgramPdf(programId: string): Promise<ExportFile>;
+  /** The same document as HTML (its print stylesheet inline), for printing from the page. */
+  getProgramPrintHtml(programId: string): Promise<string>;
+  /** The program's prescriptions as CSV (the columns the import reads). */
+  exportProgramCsv(programId: string): Promise<ExportFile>;
+  /** Every set the client logged, as CSV. */
+  exportLoggedSetsCsv(traineeId: string): Promise<ExportFile>;
+  /** Reads a program's CSV and says what importing it would create, or each row's problems. Writes nothing. */
+  previewProgramImport(csv: string): Promise<ProgramImportPreview>;
+  /** Creates a new program from a CSV the preview accepts, as one undoable step; returns its id. Refused, writing nothing, if any row is invalid. */
+  importProgram(csv: string, target: ProgramImportTarget): Promise<string>;
 
   /** Subscribes to changes; returns the unsubscribe function. */
   onChange(listener: (event: ChangeEvent) => void): () => void;
@@ -429,6 +591,7 @@ export const API_METHODS: readonly ApiMethod[] = [
   'deletePrescription',
   'movePrescription',
   'getTraineeActivity',
+  'getProgress',
   'getMaxes',
   'saveMax',
   'deleteMax',
@@ -437,6 +600,12 @@ export const API_METHODS: readonly ApiMethod[] = [
   'inviteTrainee',
   'getTraineeAccess',
   'revokeTraineeAccess',
+  'exportProgramPdf',
+  'getProgramPrintHtml',
+  'exportProgramCsv',
+  'exportLoggedSetsCsv',
+  'previewProgramImport',
+  'importProgram',
 ];
 
 /**

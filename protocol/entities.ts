@@ -190,6 +190,8 @@ export const FIELD_SCHEMAS = {
     weekStartsOn: wholeNumber(0, 6).optional(),
     plateIncrement: z.number().positive('must be more than 0').max(100, 'must be at most 100').optional(),
     displayName: text(200).optional(),
+    /** How an estimated 1RM is computed from a set (Epley when absent). */
+    e1rmFormula: z.enum(['epley', 'brzycki'], 'must be epley or brzycki').optional(),
   }),
 } satisfies Record<Entity, z.ZodObject>;
 

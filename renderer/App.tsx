@@ -9,6 +9,7 @@ import { Activity } from './screens/Activity.tsx';
 import { Library } from './screens/Library.tsx';
 import { ProgramBuilder } from './screens/builder/ProgramBuilder.tsx';
 import { Programs } from './screens/Programs.tsx';
+import { Progress } from './screens/Progress.tsx';
 import { Roster } from './screens/Roster.tsx';
 import { SettingsScreen } from './screens/SettingsScreen.tsx';
 import { SignIn } from './screens/SignIn.tsx';
@@ -94,6 +95,8 @@ function Screen() {
       return <ProgramBuilder key={view.id} />;
     case 'activity':
       return <Activity />;
+    case 'progress':
+      return <Progress />;
     case 'library':
       return <Library />;
     case 'settings':

@@ -1,7 +1,9 @@
+import './zod-jitless.ts';
 import { createRoot } from 'react-dom/client';
 import { getApi } from './api.ts';
 import { App } from './App.tsx';
 import { createAppStore } from './store/app-store.ts';
+import 'uplot/dist/uPlot.min.css';
 import './styles.css';
 
 const root = document.getElementById('root');

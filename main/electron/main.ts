@@ -7,6 +7,7 @@ import { runSmokeTest, SMOKE_TIMEOUT_MS } from '../desktop/smoke-test.ts';
 import { CoachDeskHost } from '../host/coachdesk-host.ts';
 import { UpdateCoordinator, updatesOff, type UpdateService } from '../host/updates.ts';
 import { forwardChanges, registerIpc } from './ipc.ts';
+import { electronPrinter } from './pdf-electron.ts';
 import { safeStorageVault } from './safe-storage-vault.ts';
 
 // The desktop app's main process: window, security settings, IPC wiring and lifecycle only.
@@ -73,6 +74,7 @@ async function start(): Promise<void> {
     const result = await host.signIn(args.server, args.token);
     if (!result.ok) console.error(`sign-in to ${args.server} failed: ${result.message}`);
   }
+  host.pdfPrinter = electronPrinter();
   registerIpc(host, isAppUrl);
   forwardChanges(host, () => win?.webContents);
   app.on('before-quit', () => void host.close());

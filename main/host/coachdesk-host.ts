@@ -15,6 +15,7 @@ import type {
   MaxInput,
   PrescriptionInput,
   PrescriptionPatch,
+  ProgressOptions,
   SessionInfo,
   Settings,
   SignInResult,
@@ -22,6 +23,7 @@ import type {
   TraineeAccessEntry,
   TraineeInvite,
   TraineeMaxes,
+  TraineeProgress,
   UndoState,
   UpdateState,
 } from '../../preload/api.ts';
@@ -42,11 +44,16 @@ import {
   progressRowsEdits,
   workoutsOn,
 } from './program-edits.ts';
+import { ProgressService } from './progress.ts';
 import { CoachQueries, toExercise } from './queries.ts';
 import { AccessRefused, inviteTrainee, revokeTraineeAccess, traineeAccess, type AccessContext } from './trainee-access.ts';
 import { UndoHistory } from './undo-history.ts';
 import { SessionFileStore, type SavedSession, type TokenVault } from './saved-session.ts';
 import { UpdateRefused, updatesOff, type UpdateService } from './updates.ts';
+import { chromiumPrinter, PdfUnavailable, type PdfPrinter } from '../desktop/pdf-chromium.ts';
+import { fileNameOf, importEdits, loggedSetsCsv, parseProgramCsv, programCsv } from './program-csv.ts';
+import { programPrintHtml } from './program-print.ts';
+import type { ExportFile, ProgramDetail, ProgramImportPreview, ProgramImportTarget } from '../../preload/api.ts';
 
 /** An error whose message is for the coach; it crosses IPC and the web bridge as is. */
 export class HostError extends Error {}
@@ -56,6 +63,7 @@ interface Active {
   store: LocalStore;
   engine: SyncEngine;
   queries: CoachQueries;
+  progress: ProgressService;
 }
 
 /**
@@ -134,8 +142,12 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
         console.error(`could not read the sync state: ${(error as Error).message}`);
       }
     });
-    engine.on('rows', (rows: Array<{ entity: string }>) => this.dataChanged(rows.map((r) => r.entity)));
-    this.active = { session, store, engine, queries: new CoachQueries(store) };
+    const progress = new ProgressService(store);
+    engine.on('rows', (rows: Array<{ entity: string }>) => {
+      progress.invalidate();
+      this.dataChanged(rows.map((r) => r.entity));
+    });
+    this.active = { session, store, engine, queries: new CoachQueries(store), progress };
     engine.start();
   }
 
@@ -174,6 +186,7 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
       if (error instanceof LocalStoreError) throw new HostError(error.message);
       throw error;
     }
+    this.active?.progress.invalidate();
     this.dataChanged(edits.map((e) => e.entity));
   }
 
@@ -573,6 +586,11 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     return queries.activity(traineeId, queries.settings(session.userId).weekStartsOn);
   }
 
+  async getProgress(traineeId: string, options: ProgressOptions = {}): Promise<TraineeProgress | null> {
+    const { queries, session, progress } = this.need();
+    return progress.progress(traineeId, queries.settings(session.userId), options);
+  }
+
   async getMaxes(traineeId: string): Promise<TraineeMaxes> {
     this.row('trainee', traineeId);
     return maxesOf(this.need().store, traineeId);
@@ -610,6 +628,7 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     if (patch.units) fields.units = patch.units;
     if (patch.weekStartsOn !== undefined) fields.weekStartsOn = patch.weekStartsOn;
     if (patch.plateIncrement !== undefined) fields.plateIncrement = patch.plateIncrement;
+    if (patch.e1rmFormula) fields.e1rmFormula = patch.e1rmFormula;
     // The protocol's displayName is text: clearing it stores the empty text.
     if (patch.displayName !== undefined) fields.displayName = patch.displayName?.trim() ?? '';
     if (Object.keys(fields).length === 0) return;
@@ -639,5 +658,67 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
 
   async revokeTraineeAccess(traineeId: string): Promise<AccessRevoked> {
     return this.access((ctx) => revokeTraineeAccess(ctx, traineeId));
+  }
+
+  // Export and import (main/host/program-print.ts and program-csv.ts)
+
+  /** Makes PDFs: the machine's headless Chromium by default; the desktop app sets Electron's printToPDF. */
+  pdfPrinter: PdfPrinter = chromiumPrinter();
+
+  private exportedProgram(programId: string): ProgramDetail {
+    const program = this.need().queries.program(programId);
+    if (!program) throw new HostError('this program no longer exists');
+    return program;
+  }
+
+  async getProgramPrintHtml(programId: string): Promise<string> {
+    const { queries, session } = this.need();
+    const program = this.exportedProgram(programId);
+    const settings = queries.settings(session.userId);
+    const now = new Date();
+    const today = `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}-${String(now.getDate()).padStart(2, '0')}`;
+    return programPrintHtml(program, { coachName: settings.displayName?.trim() || null, clientName: program.traineeName, settings, today });
+  }
+
+  async exportProgramPdf(programId: string): Promise<ExportFile> {
+    const html = await this.getProgramPrintHtml(programId);
+    try {
+      const pdf = await this.pdfPrinter(html);
+      return { fileName: fileNameOf(this.exportedProgram(programId).name, 'pdf'), mimeType: 'application/pdf', base64: Buffer.from(pdf).toString('base64') };
+    } catch (error) {
+      if (error instanceof PdfUnavailable) throw new HostError(error.message);
+      throw error;
+    }
+  }
+
+  async exportProgramCsv(programId: string): Promise<ExportFile> {
+    const program = this.exportedProgram(programId);
+    return { fileName: fileNameOf(program.name, 'csv'), mimeType: 'text/csv;charset=utf-8', base64: Buffer.from(programCsv(program), 'utf8').toString('base64') };
+  }
+
+  async exportLoggedSetsCsv(traineeId: string): Promise<ExportFile> {
+    const trainee = this.row('trainee', traineeId);
+    const csv = loggedSetsCsv(this.need().store, traineeId);
+    return { fileName: fileNameOf(`${String(trainee.fields.name)} logged sets`, 'csv'), mimeType: 'text/csv;charset=utf-8', base64: Buffer.from(csv, 'utf8').toString('base64') };
+  }
+
+  async previewProgramImport(csv: string): Promise<ProgramImportPreview> {
+    return parseProgramCsv(csv, this.need().queries.exercises()).preview;
+  }
+
+  async importProgram(csv: string, target: ProgramImportTarget): Promise<string> {
+    const { queries, session } = this.need();
+    if (target.traineeId) this.row('trainee', target.traineeId);
+    const library = queries.exercises();
+    const parsed = parseProgramCsv(csv, library);
+    if (!parsed.preview.ok) {
+      const first = parsed.preview.errors[0]?.message ?? 'the file is not a program';
+      const more = parsed.preview.errors.length + parsed.preview.moreErrors - 1;
+      throw new HostError(`nothing was imported: ${first}${more > 0 ? ` (and ${plural(more, 'more problem')})` : ''}`);
+    }
+    const name = target.name.trim();
+    const plan = importEdits(parsed, library, { coachId: session.userId, traineeId: target.traineeId, name, startDate: target.startDate ?? null });
+    this.edit(plan.edits, `Import program ${name}`);
+    return plan.programId;
   }
 }

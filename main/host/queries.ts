@@ -15,8 +15,10 @@ import type {
   TrainingMax,
   Workout,
 } from '../../preload/api.ts';
+import { complianceWindow } from '../../domain/analytics.ts';
 import { currentMaxes } from './maxes.ts';
-import { DAY_NAMES, addDays, plannedDate } from '../../protocol/calendar.ts';
+import { plannedWorkouts } from './progress.ts';
+import { DAY_NAMES, plannedDate } from '../../protocol/calendar.ts';
 import type { LocalStore, ViewRow } from '../../sync/local-store.ts';
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -162,28 +164,19 @@ export class CoachQueries {
         const lastSessionDate = done.map((s) => String(s.fields.date)).sort().at(-1) ?? null;
         const program = this.activeProgram(t.id);
         const row = this.store.getRow('trainee', t.id);
+        const plan = { planned: plannedWorkouts(this.store, t.id, weekStartsOn), sessions: sessions.map((s) => ({ date: String(s.fields.date), status: String(s.fields.status) })) };
+        const windows = [7, 30].map((days) => complianceWindow(plan, today, days));
+        const dropped = windows.find((w) => w.dropped);
         return {
           ...t,
           lastSessionDate,
-          compliance7: this.compliance(program, sessions, today, 7, weekStartsOn),
-          compliance30: this.compliance(program, sessions, today, 30, weekStartsOn),
+          compliance7: windows[0]!.sessions,
+          compliance30: windows[1]!.sessions,
+          complianceDrop: dropped ? { days: dropped.days, from: dropped.previous.sessions!, to: dropped.sessions! } : null,
           activeProgram: program ? { id: program.id, name: String(program.fields.name) } : null,
           pending: row?.pending ?? false,
         };
       });
-  }
-
-  /** Completed sessions over planned workouts in the last `days` days (TrueCoach's measure). */
-  compliance(program: ViewRow | undefined, sessions: ViewRow[], today: string, days: number, weekStartsOn = 1): number | null {
-    const from = addDays(today, -(days - 1));
-    const inWindow = (d: string | null) => d !== null && d >= from && d <= today;
-    const start = program ? str(program.fields.startDate) : null;
-    const planned = program
-      ? this.store.children('workout', program.id).filter((w) => inWindow(plannedDate(start, Number(w.fields.week), Number(w.fields.day), weekStartsOn))).length
-      : 0;
-    if (planned === 0) return null;
-    const completed = sessions.filter((s) => s.fields.status === 'completed' && inWindow(String(s.fields.date))).length;
-    return Math.min(1, completed / planned);
   }
 
   private loggedSession(r: ViewRow, names: Map<string, string>): LoggedSession {
@@ -238,6 +231,12 @@ export class CoachQueries {
   settings(userId: string | null): Settings {
     const f: Fields = (userId && this.store.getRow('settings', userId)?.fields) || {};
     const units = f.units === 'lb' ? 'lb' : 'kg';
-    return { units, weekStartsOn: num(f.weekStartsOn) ?? 1, displayName: str(f.displayName), plateIncrement: num(f.plateIncrement) ?? DEFAULT_PLATE_INCREMENT[units] };
+    return {
+      units,
+      weekStartsOn: num(f.weekStartsOn) ?? 1,
+      displayName: str(f.displayName),
+      plateIncrement: num(f.plateIncrement) ?? DEFAULT_PLATE_INCREMENT[units],
+      e1rmFormula: f.e1rmFormula === 'brzycki' ? 'brzycki' : 'epley',
+    };
   }
 }

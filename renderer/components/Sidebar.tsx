@@ -4,7 +4,7 @@ import { useActions, useApp } from '../store/context.tsx';
 const ITEMS: Array<{ label: string; view: View; matches: View['name'][] }> = [
   { label: 'Clients', view: { name: 'clients' }, matches: ['clients'] },
   { label: 'Programs', view: { name: 'programs' }, matches: ['programs', 'program'] },
-  { label: 'Activity', view: { name: 'activity', traineeId: null }, matches: ['activity'] },
+  { label: 'Activity', view: { name: 'activity', traineeId: null }, matches: ['activity', 'progress'] },
   { label: 'Library', view: { name: 'library' }, matches: ['library'] },
   { label: 'Settings', view: { name: 'settings' }, matches: ['settings'] },
 ];

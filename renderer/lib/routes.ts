@@ -6,6 +6,7 @@ export type View =
   | { name: 'programs' }
   | { name: 'program'; id: string; week?: number; overview?: boolean }
   | { name: 'activity'; traineeId: string | null }
+  | { name: 'progress'; traineeId: string | null }
   | { name: 'library' }
   | { name: 'settings' };
 
@@ -15,6 +16,8 @@ export function viewToHash(view: View): string {
       return `#/programs/${encodeURIComponent(view.id)}${view.overview ? '/overview' : view.week && view.week > 1 ? `/week/${view.week}` : ''}`;
     case 'activity':
       return view.traineeId ? `#/activity/${encodeURIComponent(view.traineeId)}` : '#/activity';
+    case 'progress':
+      return view.traineeId ? `#/progress/${encodeURIComponent(view.traineeId)}` : '#/progress';
     default:
       return `#/${view.name}`;
   }
@@ -32,6 +35,8 @@ export function hashToView(hash: string): View {
     }
     case 'activity':
       return { name: 'activity', traineeId: parts[1] || null };
+    case 'progress':
+      return { name: 'progress', traineeId: parts[1] || null };
     case 'library':
       return { name: 'library' };
     case 'settings':

@@ -2,6 +2,7 @@ import type { LoggedSession, Prescription, SessionStatus, SetLog, Units, Workout
 import { formatDate, formatLoad, formatPrescription, formatSet, plural, resolvedPercent, todayIso, workoutName } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
 import { Maxes } from './Maxes.tsx';
+import { ExportButton, saveFile } from './builder/exports.tsx';
 
 const STATUS_LABEL: Record<SessionStatus, string> = {
   planned: 'planned',
@@ -14,7 +15,7 @@ const STATUS_LABEL: Record<SessionStatus, string> = {
 export function Activity() {
   const roster = useApp((s) => s.roster.items);
   const activity = useApp((s) => s.activity);
-  const { selectTrainee, navigate } = useActions();
+  const { selectTrainee, navigate, api } = useActions();
   const data = activity.data;
   const weeks = data ? [...new Set(data.workouts.map((w) => w.workout.week))].sort((a, b) => a - b) : [];
   const logged = data ? data.workouts.reduce((n, w) => n + w.sessions.length, 0) : 0;
@@ -39,11 +40,17 @@ export function Activity() {
               ))}
             </select>
           </label>
+          {activity.traineeId && (
+            <button type="button" onClick={() => navigate({ name: 'progress', traineeId: activity.traineeId })}>
+              Progress
+            </button>
+          )}
           {data?.program && (
             <button type="button" onClick={() => navigate({ name: 'program', id: data.program!.id })}>
               Open program
             </button>
           )}
+          {data && <ExportButton label="Export sets CSV" busyLabel="Exporting…" run={() => api.exportLoggedSetsCsv(data.trainee.id)} done={saveFile} />}
         </div>
       </header>
 

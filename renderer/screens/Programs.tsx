@@ -2,12 +2,14 @@ import { useState, type FormEvent } from 'react';
 import type { ProgramSummary } from '../../preload/api.ts';
 import { FieldError, Modal, ModalActions } from '../components/Modal.tsx';
 import { AssignDialog } from './builder/dialogs.tsx';
+import { ImportProgramDialog } from './ImportProgram.tsx';
 import { formatDate, nextMonday, plural } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
 
 export function Programs() {
   const programs = useApp((s) => s.programs);
   const [creating, setCreating] = useState(false);
+  const [importing, setImporting] = useState(false);
   const assigned = programs.items.filter((p) => !p.isTemplate);
   const templates = programs.items.filter((p) => p.isTemplate);
 
@@ -19,6 +21,9 @@ export function Programs() {
           <p className="muted">{programs.loaded ? `${assigned.length} assigned, ${plural(templates.length, 'template')}` : '\u00a0'}</p>
         </div>
         <div className="toolbar">
+          <button type="button" onClick={() => setImporting(true)}>
+            Import CSV…
+          </button>
           <button type="button" className="primary" onClick={() => setCreating(true)}>
             New program
           </button>
@@ -27,6 +32,7 @@ export function Programs() {
       <ProgramTable title="Assigned" items={assigned} empty="No program is assigned yet. Create one, or assign a template." />
       <ProgramTable title="Templates" items={templates} empty="No templates yet. Save a program as a template to reuse it." />
       {creating && <NewProgramDialog onClose={() => setCreating(false)} />}
+      {importing && <ImportProgramDialog onClose={() => setImporting(false)} />}
     </main>
   );
 }

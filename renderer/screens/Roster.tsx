@@ -11,9 +11,14 @@ import { accessText, hasAccess, InviteDialog, RevokeDialog } from './TraineeAcce
 /** How often app access is re-read while the Clients screen shows (a client may join meanwhile). */
 const ACCESS_POLL_MS = 30_000;
 
-/** TrueCoach's rule of thumb: a 20-point drop of the last week against the month is worth a look. */
-function complianceDropped(entry: RosterEntry): boolean {
-  return entry.compliance7 !== null && entry.compliance30 !== null && entry.compliance30 - entry.compliance7 >= 0.2;
+/**
+ * TrueCoach's rule of thumb: a drop of 20 points or more against the period before is worth a
+ * look. The host says which window dropped (7 or 30 days; the Progress view shows 90 too).
+ */
+function dropIn(entry: RosterEntry, days: number): string | null {
+  const drop = entry.complianceDrop;
+  if (!drop || drop.days !== days) return null;
+  return `Down from ${formatPercent(drop.from)} in the ${days} days before`;
 }
 
 export function Roster() {
@@ -98,13 +103,15 @@ export function Roster() {
                 </th>
                 <td className="muted">{t.email ?? '—'}</td>
                 <td>{formatDate(t.lastSessionDate)}</td>
-                <td className={`num${complianceDropped(t) ? ' warn' : ''}`} data-label="7-day compliance" title={complianceDropped(t) ? 'Down 20 points or more on the 30-day figure' : undefined}>
-                  {formatPercent(t.compliance7)}
-                  {complianceDropped(t) && <span aria-label="dropping"> ↓</span>}
-                </td>
-                <td className="num" data-label="30-day compliance">
-                  {formatPercent(t.compliance30)}
-                </td>
+                {[7, 30].map((days) => {
+                  const drop = dropIn(t, days);
+                  return (
+                    <td key={days} className={`num${drop ? ' warn' : ''}`} data-label={`${days}-day compliance`} title={drop ?? undefined}>
+                      {formatPercent(days === 7 ? t.compliance7 : t.compliance30)}
+                      {drop && <span aria-label="dropping"> ↓</span>}
+                    </td>
+                  );
+                })}
                 <td>
                   {t.activeProgram ? (
                     <button type="button" className="link" onClick={() => navigate({ name: 'program', id: t.activeProgram!.id })}>
@@ -128,6 +135,9 @@ export function Roster() {
                       Revoke access
                     </button>
                   )}
+                  <button type="button" onClick={() => navigate({ name: 'progress', traineeId: t.id })} aria-label={`Progress of ${t.name}`}>
+                    Progress
+                  </button>
                   <button type="button" onClick={() => setEditing(t)} aria-label={`Edit ${t.name}`}>
                     Edit
                   </button>

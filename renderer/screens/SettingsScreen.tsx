@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { Units } from '../../preload/api.ts';
+import type { E1rmFormula, Units } from '../../preload/api.ts';
 import { ConfirmDialog } from '../components/Modal.tsx';
 import { plural } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
@@ -65,6 +65,14 @@ export function SettingsScreen() {
           />
           <span className="hint">%1RM loads are rounded to it.</span>
         </div>
+        <label className="field">
+          <span>Estimated 1RM</span>
+          <select aria-label="Estimated 1RM formula" value={settings?.e1rmFormula ?? 'epley'} disabled={!settings} onChange={(e) => void updateSettings({ e1rmFormula: e.target.value as E1rmFormula })}>
+            <option value="epley">Epley: load × (1 + reps/30)</option>
+            <option value="brzycki">Brzycki: load × 36 / (37 − reps)</option>
+          </select>
+          <span className="hint">What the Progress view estimates a one-rep max with, from sets of 1–12 reps (Brzycki reads high above 10 reps).</span>
+        </label>
         <div className="field">
           <span>Display name</span>
           <Cell

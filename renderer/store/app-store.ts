@@ -26,6 +26,7 @@ import type {
   TraineeActivity,
   TraineeInvite,
   TraineeMaxes,
+  TraineeProgress,
   UndoState,
   UpdateState,
 } from '../../preload/api.ts';
@@ -90,6 +91,8 @@ export interface AppState {
   program: { id: string | null; detail: ProgramDetail | null; loaded: boolean };
   activity: { traineeId: string | null; data: TraineeActivity | null; loaded: boolean };
   maxes: { traineeId: string | null; data: TraineeMaxes | null; loaded: boolean };
+  /** The client's Progress view, computed by the host; `data` null once loaded: the client is gone. */
+  progress: { traineeId: string | null; data: TraineeProgress | null; loaded: boolean };
   exercises: { items: Exercise[]; loaded: boolean };
   library: { items: LibraryExercise[]; loaded: boolean };
   settings: Settings | null;
@@ -97,6 +100,8 @@ export interface AppState {
   helpOpen: boolean;
   notice: Notice | null;
   focusRequest: FocusRequest | null;
+  /** The API itself, for calls whose answer is not state: exports, print, the import's preview. */
+  api: CoachDeskApi;
 
   init(): Promise<void>;
   dispose(): void;
@@ -187,6 +192,7 @@ const DEPENDS_ON = {
   program: ['program', 'workout', 'prescription', 'exercise', 'trainee', 'max'],
   activity: ['trainee', 'program', 'workout', 'prescription', 'exercise', 'session', 'set_log', 'max', 'settings'],
   maxes: ['max', 'exercise', 'trainee', 'session', 'set_log'],
+  progress: ['trainee', 'exercise', 'program', 'workout', 'prescription', 'session', 'set_log', 'settings'],
   exercises: ['exercise'],
   library: ['exercise', 'prescription'],
   settings: ['settings'],
@@ -209,7 +215,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
   const schedule = options.schedule ?? defaultSchedule;
   const routing = options.routing === true && typeof window !== 'undefined';
   // Latest request per resource: an older answer never overwrites a newer one.
-  const latest: Record<Resource | 'sync' | 'session' | 'undo', number> = { roster: 0, programs: 0, program: 0, activity: 0, maxes: 0, exercises: 0, library: 0, settings: 0, sync: 0, session: 0, undo: 0 };
+  const latest: Record<Resource | 'sync' | 'session' | 'undo', number> = { roster: 0, programs: 0, program: 0, activity: 0, maxes: 0, progress: 0, exercises: 0, library: 0, settings: 0, sync: 0, session: 0, undo: 0 };
   const inflight: Partial<Record<Resource | 'sync' | 'session' | 'undo', Promise<void>>> = {};
   let syncEvents = 0;
   let noticeId = 0;
@@ -292,6 +298,13 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           if (get().maxes.traineeId === traineeId) set({ maxes: { traineeId, data, loaded: true } });
         });
       },
+      progress: async () => {
+        const traineeId = get().progress.traineeId;
+        if (!traineeId) return;
+        await load('progress', () => api.getProgress(traineeId), (data) => {
+          if (get().progress.traineeId === traineeId) set({ progress: { traineeId, data, loaded: true } });
+        });
+      },
       exercises: () => load('exercises', () => api.getExercises(), (items) => set({ exercises: { items, loaded: true } })),
       library: () => load('library', () => api.getExerciseLibrary(), (items) => set({ library: { items, loaded: true } })),
       settings: () => load('settings', () => api.getSettings(), (settings) => set({ settings })),
@@ -338,6 +351,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       if (view.name === 'programs') shown.push('programs', 'roster');
       if (view.name === 'program') shown.push('program', 'exercises', 'roster');
       if (view.name === 'activity') shown.push('roster', 'activity', 'maxes', 'exercises');
+      if (view.name === 'progress') shown.push('roster', 'progress');
       if (view.name === 'library') shown.push('library');
       return shown;
     }
@@ -387,6 +401,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
         program: { id: null, detail: null, loaded: false },
         activity: { traineeId: null, data: null, loaded: false },
         maxes: { traineeId: null, data: null, loaded: false },
+        progress: { traineeId: null, data: null, loaded: false },
         exercises: { items: [], loaded: false },
         library: { items: [], loaded: false },
         settings: null,
@@ -426,6 +441,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       program: { id: null, detail: null, loaded: false },
       activity: { traineeId: null, data: null, loaded: false },
       maxes: { traineeId: null, data: null, loaded: false },
+      progress: { traineeId: null, data: null, loaded: false },
       exercises: { items: [], loaded: false },
       library: { items: [], loaded: false },
       settings: null,
@@ -433,6 +449,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       helpOpen: false,
       notice: null,
       focusRequest: null,
+      api,
 
       async init() {
         unsubscribe ??= api.onChange(onChange);
@@ -512,6 +529,7 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           patch.activity = { traineeId: view.traineeId, data: null, loaded: false };
           patch.maxes = { traineeId: view.traineeId, data: null, loaded: false };
         }
+        if (view.name === 'progress' && view.traineeId !== s.progress.traineeId) patch.progress = { traineeId: view.traineeId, data: null, loaded: false };
         // Another week of the same program is the same screen: the URL follows without a new entry.
         const sameScreen = s.view.name === 'program' && view.name === 'program' && s.view.id === view.id;
         if (!how.history) writeUrl(view, how.replace ?? sameScreen);

@@ -58,6 +58,7 @@ const CASES: Record<ApiMethod, { good: unknown[][]; bad: { params: unknown[]; fi
   deletePrescription: { good: [[u()]], bad: { params: [], field: '' } },
   movePrescription: { good: [[u(), -1], [u(), 1]], bad: { params: [u(), 2], field: 'direction', message: /must be -1 or 1/ } },
   getTraineeActivity: { good: [[u()]], bad: { params: ['ben'], field: 'traineeId' } },
+  getProgress: { good: [[u()], [u(), {}], [u(), { today: '2026-02-15' }]], bad: { params: [u(), { today: '2026-02-30' }], field: 'options.today', message: /real calendar date/ } },
   getMaxes: { good: [[u()]], bad: { params: [{}], field: 'traineeId' } },
   saveMax: {
     good: [[{ traineeId: u(), exerciseId: u(), kind: 'tm', value: 130, unit: 'kg', date: '2026-03-01' }], [{ id: u(), traineeId: u(), exerciseId: u(), kind: '1rm', value: 315, unit: 'lb', date: '2026-03-01', source: 'estimated', notes: null }]],
@@ -65,10 +66,19 @@ const CASES: Record<ApiMethod, { good: unknown[][]; bad: { params: unknown[]; fi
   },
   deleteMax: { good: [[u()]], bad: { params: ['max-1'], field: 'id' } },
   getSettings: { good: [[]], bad: { params: [1], field: '' } },
-  updateSettings: { good: [[{ plateIncrement: 1.25 }], [{ units: 'lb', weekStartsOn: 0, displayName: null }]], bad: { params: [{ plateIncrement: 0 }], field: 'patch.plateIncrement', message: /must be more than 0/ } },
+  updateSettings: { good: [[{ plateIncrement: 1.25 }], [{ units: 'lb', weekStartsOn: 0, displayName: null }], [{ e1rmFormula: 'brzycki' }]], bad: { params: [{ plateIncrement: 0 }], field: 'patch.plateIncrement', message: /must be more than 0/ } },
   inviteTrainee: { good: [[u()]], bad: { params: ['ben'], field: 'traineeId', message: /^traineeId must be a UUID$/ } },
   getTraineeAccess: { good: [[]], bad: { params: [u()], field: '', message: /^getTraineeAccess takes no parameters, not 1$/ } },
   revokeTraineeAccess: { good: [[u()]], bad: { params: [], field: '', message: /^revokeTraineeAccess takes \(traineeId\), not 0$/ } },
+  exportProgramPdf: { good: [[u()]], bad: { params: ['x'], field: 'programId', message: /must be a UUID/ } },
+  getProgramPrintHtml: { good: [[u()]], bad: { params: [], field: '' } },
+  exportProgramCsv: { good: [[u()]], bad: { params: [7], field: 'programId' } },
+  exportLoggedSetsCsv: { good: [[u()]], bad: { params: [null], field: 'traineeId' } },
+  previewProgramImport: { good: [['week,day\r\n'], ['']], bad: { params: [42], field: 'csv', message: /must be text/ } },
+  importProgram: {
+    good: [['week,day', { traineeId: u(), name: 'Block 2' }], ['x', { traineeId: null, name: 'T', startDate: '2026-03-02' }]],
+    bad: { params: ['x', { traineeId: u(), name: '  ' }], field: 'target.name', message: /must not be empty/ },
+  },
 };
 
 describe('checkParams', () => {

@@ -22,11 +22,16 @@ import type {
   SignInResult,
   SyncStatus,
   TraineeActivity,
+  TraineeProgress,
+  ProgressOptions,
   TraineeAccessEntry,
   TraineeInvite,
   AccessRevoked,
   Workout,
   Prescription,
+  ExportFile,
+  ProgramImportPreview,
+  ProgramImportTarget,
 } from '../../preload/api.ts';
 
 export interface Call {
@@ -48,7 +53,9 @@ export class FakeApi implements CoachDeskApi {
   exercises: Exercise[] = [];
   programs: ProgramDetail[] = [];
   sessions = new Map<string, { workoutId: string | null; session: LoggedSession }[]>();
-  settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana', plateIncrement: 2.5 };
+  settings: Settings = { units: 'kg', weekStartsOn: 1, displayName: 'Ana', plateIncrement: 2.5, e1rmFormula: 'epley' };
+  /** What getProgress answers per trainee (absent: null, as for a client gone). */
+  progress = new Map<string, TraineeProgress>();
   maxes: TraineeMaxes['maxes'] = [];
   update: UpdateState = { status: 'off', reason: 'renderer tests' };
   /** What the fake sync server knows of each trainee's app access (absent: never invited). */
@@ -211,7 +218,7 @@ export class FakeApi implements CoachDeskApi {
           return existing.id;
         }
         const id = this.id('trainee');
-        this.roster.push({ id, name: input.name, email: input.email ?? null, notes: input.notes ?? null, archived: false, lastSessionDate: null, compliance7: null, compliance30: null, activeProgram: null, pending: true });
+        this.roster.push({ id, name: input.name, email: input.email ?? null, notes: input.notes ?? null, archived: false, lastSessionDate: null, compliance7: null, compliance30: null, complianceDrop: null, activeProgram: null, pending: true });
         return id;
       },
       ['trainee'],
@@ -504,6 +511,9 @@ export class FakeApi implements CoachDeskApi {
   }
 
   // --- maxes ---
+  getProgress(traineeId: string, options?: ProgressOptions) {
+    return this.record('getProgress', options === undefined ? [traineeId] : [traineeId, options], () => this.progress.get(traineeId) ?? null);
+  }
   getMaxes(traineeId: string) {
     return this.record('getMaxes', [traineeId], (): TraineeMaxes => ({ traineeId, maxes: this.maxes.filter((m) => m.traineeId === traineeId), estimates: [] }));
   }
@@ -560,6 +570,38 @@ export class FakeApi implements CoachDeskApi {
       return { revokedTokens: before?.devices ?? 0, cancelledInvites: before?.invited ? 1 : 0 };
     });
   }
+  /** What the export calls answer: a tiny file named after the program or client (renderer tests check the download, not the bytes). */
+  exportProgramPdf(programId: string) {
+    return this.record('exportProgramPdf', [programId], (): ExportFile => ({ fileName: `${this.programs.find((p) => p.id === programId)?.name ?? 'program'}.pdf`, mimeType: 'application/pdf', base64: btoa('%PDF-1.4 fake') }));
+  }
+  getProgramPrintHtml(programId: string) {
+    return this.record('getProgramPrintHtml', [programId], () => `<!doctype html><html><head><style>h1{color:#123}</style></head><body><h1>${this.programs.find((p) => p.id === programId)?.name ?? ''}</h1></body></html>`);
+  }
+  exportProgramCsv(programId: string) {
+    return this.record('exportProgramCsv', [programId], (): ExportFile => ({ fileName: `${this.programs.find((p) => p.id === programId)?.name ?? 'program'}.csv`, mimeType: 'text/csv;charset=utf-8', base64: btoa('week,day\r\n') }));
+  }
+  exportLoggedSetsCsv(traineeId: string) {
+    return this.record('exportLoggedSetsCsv', [traineeId], (): ExportFile => ({ fileName: `${this.roster.find((t) => t.id === traineeId)?.name ?? 'client'} logged sets.csv`, mimeType: 'text/csv;charset=utf-8', base64: btoa('date,exercise\r\n') }));
+  }
+  /** What previewProgramImport answers (set by a test); absent: an empty file's errors. */
+  importPreview: ProgramImportPreview | null = null;
+  previewProgramImport(csv: string) {
+    return this.record('previewProgramImport', [csv], (): ProgramImportPreview => this.importPreview ?? { ok: false, rows: 0, weeks: 0, days: 0, workouts: 0, prescriptions: 0, exercises: [], newExercises: [], errors: [{ row: 1, column: null, message: 'the file is empty' }], moreErrors: 0, outline: [] });
+  }
+  importProgram(csv: string, target: ProgramImportTarget) {
+    return this.record(
+      'importProgram',
+      [csv, target],
+      () => {
+        const id = `program-imported-${this.programs.length + 1}`;
+        const trainee = this.roster.find((t) => t.id === target.traineeId);
+        this.programs.push({ id, name: target.name, traineeId: target.traineeId, traineeName: trainee?.name ?? null, startDate: target.startDate ?? null, weeks: this.importPreview?.weeks ?? 1, isTemplate: target.traineeId === null, notes: null, workouts: [] });
+        return id;
+      },
+      ['program', 'workout', 'prescription', 'exercise'],
+    );
+  }
+
   /** A trainee's phone joins with their invite (as POST /api/join would). */
   joinDevice(traineeId: string, lastSeenAt?: string | null): void {
     const before = this.access.get(traineeId);
@@ -598,12 +640,13 @@ export function seededApi(): FakeApi {
     lastSessionDate: null,
     compliance7: null,
     compliance30: null,
+    complianceDrop: null,
     activeProgram: null,
     pending: false,
     ...extra,
   });
   api.roster = [
-    entry('t-ben', 'Ben Okafor', { lastSessionDate: '2025-11-21', compliance7: 0.67, compliance30: 0.9, activeProgram: { id: 'p-block', name: 'Strength block 1' } }),
+    entry('t-ben', 'Ben Okafor', { lastSessionDate: '2025-11-21', compliance7: 0.67, compliance30: 0.9, complianceDrop: { days: 7, from: 1, to: 0.67 }, activeProgram: { id: 'p-block', name: 'Strength block 1' } }),
     entry('t-chloe', 'Chloe Martin', { compliance7: 1, compliance30: 0.75, lastSessionDate: '2025-11-23' }),
     entry('t-dev', 'Dev Patel', { archived: true }),
   ];

@@ -7,6 +7,7 @@ import { DAY_NAMES, formatDayMonth, plannedDate, plural, slotName } from '../../
 import { useActions, useApp } from '../../store/context.tsx';
 import { Cell, useFocusRequest } from './Cell.tsx';
 import { AssignDialog, CopyWeekDialog, SaveTemplateDialog } from './dialogs.tsx';
+import { ProgramExports } from './exports.tsx';
 import { ProgramOverview } from './ProgramOverview.tsx';
 import { WorkoutCard } from './WorkoutCard.tsx';
 
@@ -116,6 +117,7 @@ function ProgramHeader({ detail, overview, week }: { detail: ProgramDetail; over
               Overview
             </button>
           </div>
+          <ProgramExports programId={detail.id} />
           <button type="button" onClick={() => setDialog('assign')}>
             Assign…
           </button>
