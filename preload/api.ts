@@ -2,10 +2,11 @@
 // `window.coachdesk` over IPC; the web shell bridges the same methods over a local WebSocket.
 // Types, and the list of methods: every side imports this file (the parameters' schemas are in
 // api-params.ts) and nothing else of the others.
+import type { ComplianceFigures, ComplianceWindow } from '../domain/analytics.ts';
 import type { Progression } from '../domain/progression.ts';
 import type { SchemePart } from '../protocol/entities.ts';
 
-export type { Progression, SchemePart };
+export type { ComplianceFigures, Progression, SchemePart };
 export type Units = 'kg' | 'lb';
 export type LoadUnit = 'kg' | 'lb' | '%1rm';
 export type PrescriptionKind = 'reps' | 'time' | 'distance';
@@ -299,21 +300,8 @@ export interface BlockProgress {
   rows: Array<{ kind: 'total' | 'category' | 'exercise'; key: string; name: string; volume: number[]; volumeChange: Array<number | null>; hardSets: number[]; hardSetsChange: Array<number | null> }>;
 }
 
-export interface ComplianceFigures {
-  sessionsDone: number;
-  sessionsPlanned: number;
-  sessions: number | null;
-  setsDone: number;
-  setsPrescribed: number;
-  sets: number | null;
-}
-
-export interface ProgressCompliance extends ComplianceFigures {
-  days: number;
-  previous: ComplianceFigures;
-  /** Sessions done / planned fell 20 points or more against the previous period of the same length. */
-  dropped: boolean;
-}
+/** Compliance over one window of days, and the window just before it: as domain/analytics.ts computes it. */
+export type ProgressCompliance = ComplianceWindow;
 
 export interface ProgressDrift {
   exerciseId: string;

@@ -1,4 +1,5 @@
 import type { LoggedSession, Prescription, SessionStatus, SetLog, Units, WorkoutActivity } from '../../preload/api.ts';
+import { ClientPicker } from '../components/ClientSelect.tsx';
 import { formatDate, formatLoad, formatPrescription, formatSet, plural, resolvedPercent, todayIso, workoutName } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
 import { Maxes } from './Maxes.tsx';
@@ -28,18 +29,7 @@ export function Activity() {
           <p className="muted">{data?.program ? `${data.program.name} · started ${formatDate(data.program.startDate)} · ${plural(logged, 'session')} logged` : 'Prescribed next to logged, as it comes in.'}</p>
         </div>
         <div className="toolbar">
-          <label className="inline-field">
-            <span>Client</span>
-            <select aria-label="Trainee" value={activity.traineeId ?? ''} onChange={(e) => selectTrainee(e.target.value || null)}>
-              <option value="">Choose a client…</option>
-              {roster.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                  {t.archived ? ' (archived)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ClientPicker roster={roster} value={activity.traineeId} onChange={selectTrainee} ariaLabel="Trainee" />
           {activity.traineeId && (
             <button type="button" onClick={() => navigate({ name: 'progress', traineeId: activity.traineeId })}>
               Progress

@@ -1,5 +1,6 @@
 import { useState, type ChangeEvent, type FormEvent } from 'react';
 import type { ProgramImportPreview } from '../../preload/api.ts';
+import { ProgramForField } from '../components/ClientSelect.tsx';
 import { FieldError, Modal } from '../components/Modal.tsx';
 import { dayName, nextMonday, plural } from '../lib/format.ts';
 import { messageOf } from '../store/app-store.ts';
@@ -112,19 +113,7 @@ export function ImportProgramDialog({ onClose }: { onClose: () => void }) {
             <span>Program name</span>
             <input value={name} onChange={(e) => setName(e.target.value)} placeholder="e.g. Strength block 2" />
           </label>
-          <label className="field grow">
-            <span>For</span>
-            <select aria-label="For" value={traineeId} onChange={(e) => setTraineeId(e.target.value)}>
-              <option value="">Template (no client)</option>
-              {roster
-                .filter((t) => !t.archived)
-                .map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-            </select>
-          </label>
+          <ProgramForField roster={roster} value={traineeId} onChange={setTraineeId} />
           {traineeId && (
             <label className="field">
               <span>Start date</span>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { ProgramSummary } from '../../preload/api.ts';
+import { ProgramForField } from '../components/ClientSelect.tsx';
 import { FieldError, Modal, ModalActions } from '../components/Modal.tsx';
 import { AssignDialog } from './builder/dialogs.tsx';
 import { ImportProgramDialog } from './ImportProgram.tsx';
@@ -117,19 +118,7 @@ export function NewProgramDialog({ onClose, traineeId: initialTrainee = null }: 
             <span>Weeks</span>
             <input type="number" min={1} max={104} value={weeks} onChange={(e) => setWeeks(e.target.value)} />
           </label>
-          <label className="field grow">
-            <span>For</span>
-            <select value={traineeId} onChange={(e) => setTraineeId(e.target.value)}>
-              <option value="">Template (no client)</option>
-              {roster
-                .filter((t) => !t.archived)
-                .map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-            </select>
-          </label>
+          <ProgramForField roster={roster} value={traineeId} onChange={setTraineeId} />
         </div>
         {traineeId && (
           <label className="field">

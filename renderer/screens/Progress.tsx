@@ -3,6 +3,7 @@
 // Switching exercise or series is local: the host sends every series at once (compactly).
 import { useMemo, useState } from 'react';
 import type { BlockProgress, E1rmSeries, ProgressCompliance, TraineeProgress, Units, WeeklyProgress } from '../../preload/api.ts';
+import { ClientPicker } from '../components/ClientSelect.tsx';
 import { TimeChart, type ChartSeries } from '../components/TimeChart.tsx';
 import { formatDate, formatPercent, plural } from '../lib/format.ts';
 import { useActions, useApp } from '../store/context.tsx';
@@ -34,18 +35,7 @@ export function Progress() {
           </p>
         </div>
         <div className="toolbar">
-          <label className="inline-field">
-            <span>Client</span>
-            <select aria-label="Client" value={progress.traineeId ?? ''} onChange={(e) => navigate({ name: 'progress', traineeId: e.target.value || null })}>
-              <option value="">Choose a client…</option>
-              {roster.map((t) => (
-                <option key={t.id} value={t.id}>
-                  {t.name}
-                  {t.archived ? ' (archived)' : ''}
-                </option>
-              ))}
-            </select>
-          </label>
+          <ClientPicker roster={roster} value={progress.traineeId} onChange={(traineeId) => navigate({ name: 'progress', traineeId })} ariaLabel="Client" />
           {progress.traineeId && (
             <button type="button" onClick={() => navigate({ name: 'activity', traineeId: progress.traineeId })}>
               Activity

@@ -4,39 +4,22 @@ import { openWebSocket } from '../../main/sync/node-socket.ts';
 import { openLocalStore } from '../../main/sync/node-sqlite.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
 import { LocalStore } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
 import type { ChangeEvent } from '../../preload/api.ts';
-import { tempDir, until, type TestServer, startServer } from '../helpers.ts';
+import { until } from '../helpers.ts';
+import { hostBed } from './support.ts';
 
-let tmp: ReturnType<typeof tempDir>;
-let srv: TestServer;
-const hosts: CoachDeskHost[] = [];
-
-before(async () => {
-  tmp = tempDir('coachdesk-host-');
-  srv = await startServer(tmp.dir);
-});
-after(async () => {
-  for (const h of hosts) await h.close();
-  await srv.close();
-  tmp.cleanup();
-});
-
-function newHost(name: string): CoachDeskHost {
-  const host = new CoachDeskHost(join(tmp.dir, name), fileModeVault);
-  hosts.push(host);
-  host.start();
-  return host;
-}
+const bed = hostBed('coachdesk-host-');
+const { newHost } = bed;
 
 async function signedInCoach(name: string) {
-  const coach = srv.addCoach(name);
+  const coach = bed.srv.addCoach(name);
   const host = newHost(`${name}-${coach.userId.slice(-6)}`);
-  const result = await host.signIn(srv.url, coach.token);
+  const result = await host.signIn(bed.srv.url, coach.token);
   assert.ok(result.ok, JSON.stringify(result));
   return { host, coach };
 }
@@ -54,7 +37,7 @@ async function synced(host: CoachDeskHost) {
 describe('sign-in', () => {
   test('a wrong token and an unreachable server get clear errors; nothing is saved', async () => {
     const host = newHost('signin-errors');
-    const wrong = await host.signIn(srv.url, 'cdt_not-a-real-token');
+    const wrong = await host.signIn(bed.srv.url, 'cdt_not-a-real-token');
     assert.equal(wrong.ok, false);
     assert.equal(!wrong.ok && wrong.error, 'unauthorized');
     const down = await host.signIn('ws://127.0.0.1:9/sync', 'x');
@@ -72,7 +55,7 @@ describe('sign-in', () => {
     const file = join(host.dataDir, `coach-${coach.userId}.db`);
     writeFileSync(file, 'this is not a database any more');
     const again = new CoachDeskHost(host.dataDir, fileModeVault);
-    hosts.push(again);
+    bed.track(again);
     const log = console.error;
     console.error = () => {};
     try {
@@ -82,7 +65,7 @@ describe('sign-in', () => {
     }
     assert.equal((await again.getSession()).signedIn, false, 'not resumed on a damaged file');
     assert.match(again.damaged?.message ?? '', /is damaged/);
-    const result = await again.signIn(srv.url, coach.token);
+    const result = await again.signIn(bed.srv.url, coach.token);
     assert.equal(!result.ok && result.error, 'damaged_database');
     assert.match(!result.ok ? result.message : '', /a copy is at \S+\.damaged-/);
     assert.equal(readFileSync(file, 'utf8'), 'this is not a database any more');
@@ -94,7 +77,7 @@ describe('sign-in', () => {
     await synced(host);
     await host.close();
     const again = new CoachDeskHost(host.dataDir, fileModeVault);
-    hosts.push(again);
+    bed.track(again);
     again.start();
     const session = await again.getSession();
     assert.equal(session.userId, coach.userId);
@@ -105,9 +88,9 @@ describe('sign-in', () => {
     const { host } = await signedInCoach('HasTrainee');
     const traineeId = await host.saveTrainee({ name: 'Cara' });
     await synced(host);
-    const traineeToken = srv.addTraineeToken(traineeId);
+    const traineeToken = bed.srv.addTraineeToken(traineeId);
     const other = newHost('trainee-signin');
-    const result = await other.signIn(srv.url, traineeToken.token);
+    const result = await other.signIn(bed.srv.url, traineeToken.token);
     assert.equal(!result.ok && result.error, 'not_a_coach');
   });
 });
@@ -171,9 +154,9 @@ describe('what the trainee logged, and what the server decided', () => {
     const events: ChangeEvent[] = [];
     host.onChange((e) => events.push(e));
     // Ben logs a set from his phone (the reference engine), as a trainee.
-    const benToken = srv.addTraineeToken(ben);
-    const phone = openLocalStore(join(tmp.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
-    const engine = new SyncEngine({ connect: openWebSocket,  store: phone, url: srv.url, token: benToken.token });
+    const benToken = bed.srv.addTraineeToken(ben);
+    const phone = openLocalStore(join(bed.dir, `ben-phone-${coach.userId.slice(-6)}.db`));
+    const engine = new SyncEngine({ connect: openWebSocket,  store: phone, url: bed.srv.url, token: benToken.token });
     after(async () => {
       await engine.stop();
       if (phone.db.isOpen) phone.close();

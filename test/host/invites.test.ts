@@ -3,43 +3,28 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { callHost } from '../../main/host/api-boundary.ts';
 import { CoachDeskHost, HostError } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault, SessionFileStore } from '../../main/host/saved-session.ts';
 import { accessErrorMessage } from '../../main/host/trainee-access.ts';
 import { probeServer } from '../../main/sync/probe.ts';
 import { SyncRequestError } from '../../sync/sync-engine.ts';
-import { id, openClient, startServer, tempDir, until, type TestServer } from '../helpers.ts';
+import { id, openClient, until } from '../helpers.ts';
+import { hostBed } from './support.ts';
 
-let tmp: ReturnType<typeof tempDir>;
-let srv: TestServer;
-const hosts: CoachDeskHost[] = [];
+const bed = hostBed('coachdesk-invites-');
 
-before(async () => {
-  tmp = tempDir('coachdesk-invites-');
-  srv = await startServer(tmp.dir);
-});
-after(async () => {
-  for (const h of hosts) await h.close();
-  await srv.close();
-  tmp.cleanup();
-});
-
-function newHost(name: string): CoachDeskHost {
-  const host = new CoachDeskHost(join(tmp.dir, `${name}-${id().slice(0, 6)}`), fileModeVault);
-  hosts.push(host);
-  host.start();
-  return host;
-}
+/** A started host on a data folder of its own, closed after the tests. */
+const newHost = (name: string): CoachDeskHost => bed.newHost(`${name}-${id().slice(0, 6)}`);
 
 /** A host that resumes a saved session (as after a restart), without asking the server first. */
 function resumedHost(name: string, session: { serverUrl: string; userId: string; role: 'coach' | 'trainee'; token: string }): CoachDeskHost {
-  const dir = join(tmp.dir, `${name}-${id().slice(0, 6)}`);
+  const dir = join(bed.dir, `${name}-${id().slice(0, 6)}`);
   mkdirSync(dir, { recursive: true });
   new SessionFileStore(dir, fileModeVault).save(session);
   const host = new CoachDeskHost(dir, fileModeVault);
-  hosts.push(host);
+  bed.track(host);
   host.start();
   return host;
 }
@@ -55,16 +40,16 @@ async function synced(host: CoachDeskHost): Promise<void> {
 }
 
 async function signedInCoach(name: string) {
-  const coach = srv.addCoach(name);
+  const coach = bed.srv.addCoach(name);
   const host = newHost(name);
-  const result = await host.signIn(srv.url, coach.token);
+  const result = await host.signIn(bed.srv.url, coach.token);
   assert.ok(result.ok, JSON.stringify(result));
   return { host, coach };
 }
 
 /** What a phone does with the invite link: POST the code (after the #) to /api/join. */
 async function join_(code: string): Promise<{ status: number; body: { userId?: string; token?: string; error?: string } }> {
-  const res = await fetch(`http://127.0.0.1:${srv.port}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+  const res = await fetch(`http://127.0.0.1:${bed.srv.port}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
   return { status: res.status, body: (await res.json()) as { userId?: string; token?: string; error?: string } };
 }
 
@@ -79,7 +64,7 @@ describe('trainee access from the host', () => {
     assert.deepEqual(await host.getTraineeAccess(), [{ traineeId, invited: null, devices: 0, lastSeenAt: null }]);
     const invite = await host.inviteTrainee(traineeId);
     assert.match(invite.code, /^[A-Za-z0-9_-]{16,}$/);
-    assert.equal(invite.url, `http://127.0.0.1:${srv.port}/join#${invite.code}`);
+    assert.equal(invite.url, `http://127.0.0.1:${bed.srv.port}/join#${invite.code}`);
     const expires = Date.parse(invite.expiresAt) - Date.now();
     assert.ok(expires > 6.9 * 86400_000 && expires <= 7 * 86400_000, `valid 7 days: ${invite.expiresAt}`);
     const [pending] = await host.getTraineeAccess();
@@ -97,7 +82,7 @@ describe('trainee access from the host', () => {
     assert.deepEqual({ devices: afterJoin?.devices, invited: afterJoin?.invited }, { devices: 1, invited: null });
 
     // The phone syncs with its new token; the coach then sees when it was last connected.
-    const phone = openClient(tmp.dir, srv.url, token, `phone-${id().slice(0, 6)}`);
+    const phone = openClient(bed.dir, bed.srv.url, token, `phone-${id().slice(0, 6)}`);
     phone.engine.start();
     await until('the phone to sync', () => phone.engine.getState().connection === 'synced');
     const [seen] = await host.getTraineeAccess();
@@ -108,7 +93,7 @@ describe('trainee access from the host', () => {
     assert.equal(revoked?.devices, 0);
     assert.equal(revoked?.invited, null);
     await until('the phone to be signed out', () => phone.engine.getState().error?.code === 'unauthorized');
-    const probe = await probeServer(srv.url, token);
+    const probe = await probeServer(bed.srv.url, token);
     assert.equal(probe.ok, false);
     assert.equal(!probe.ok && probe.error, 'unauthorized');
     await phone.engine.stop();
@@ -129,7 +114,7 @@ describe('trainee access from the host', () => {
   });
 
   test('offline: each call says it needs a connection to the sync server', async () => {
-    const coach = srv.addCoach('Offline');
+    const coach = bed.srv.addCoach('Offline');
     const host = resumedHost('offline', { serverUrl: 'ws://127.0.0.1:9/sync', userId: coach.userId, role: 'coach', token: coach.token });
     const traineeId = await host.saveTrainee({ name: 'Dana' });
     await assert.rejects(host.inviteTrainee(traineeId), (e: unknown) => e instanceof HostError && e.message === 'Inviting needs a connection to the sync server: you are offline. Try again when connected.');
@@ -146,8 +131,8 @@ describe('trainee access from the host', () => {
     const { host: coachHost } = await signedInCoach('Eli');
     const traineeId = await coachHost.saveTrainee({ name: 'Finn' });
     await synced(coachHost);
-    const { token } = srv.addTraineeToken(traineeId);
-    const host = resumedHost('trainee', { serverUrl: srv.url, userId: traineeId, role: 'trainee', token });
+    const { token } = bed.srv.addTraineeToken(traineeId);
+    const host = resumedHost('trainee', { serverUrl: bed.srv.url, userId: traineeId, role: 'trainee', token });
     await assert.rejects(host.getTraineeAccess(), refusedWith(/^Only a coach may invite clients and manage their access/));
     await assert.rejects(host.revokeTraineeAccess(traineeId), refusedWith(/^Only a coach may/));
   });

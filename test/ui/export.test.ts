@@ -5,54 +5,38 @@
 // frame within the page's CSP; and the CSV imports back as a new program after a preview.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { killAllChildren, within } from '../e2e/support.ts';
+import type { Page } from 'playwright-core';
 import { scenario } from './scenario.ts';
-import { findChromium, launchBrowser, newPage, RENDERER_DIR, ROOT, SCREENSHOTS, startStack, type Stack } from './support.ts';
+import { closeDesk, findChromium, openDesk, SCREENSHOTS, type Desk, type Stack } from './support.ts';
 
 const browser = findChromium();
 const skip = 'skip' in browser ? browser.skip : undefined;
 const ACTION_MS = 15_000;
 
 describe('exporting a program, in Chromium', () => {
+  let desk: Desk | undefined;
   let dir = '';
   let stack: Stack | undefined;
-  let chromium: Browser | undefined;
   let page: Page;
-  const cspViolations: string[] = [];
+  let cspViolations: string[] = [];
   let programId = '';
   let csvFile = '';
 
   before(
     async () => {
       if (skip) return;
-      if (!existsSync(join(RENDERER_DIR, 'app.js'))) {
-        const built = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-        assert.equal(built.status, 0, `building the renderer failed: ${built.stderr}`);
-      }
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      dir = mkdtempSync(join(tmpdir(), 'coachdesk-ui-export-'));
-      stack = await within('the stack to start', 30_000, startStack(dir));
-      chromium = await within('Chromium to start', 30_000, launchBrowser((browser as { path: string }).path));
-      page = await newPage(chromium);
-      page.setDefaultTimeout(ACTION_MS);
-      page.on('console', (message) => {
-        if (/Content.Security.Policy/i.test(message.text())) cspViolations.push(message.text());
-      });
+      desk = await openDesk((browser as { path: string }).path, { name: 'export', actionMs: ACTION_MS });
+      ({ dir, stack, page, cspViolations } = desk);
     },
     { timeout: 90_000 },
   );
 
   after(
     async () => {
-      await within('Chromium to close', 10_000, chromium?.close() ?? Promise.resolve()).catch(() => {});
-      await within('the stack to close', 15_000, stack?.close() ?? Promise.resolve()).catch(() => {});
-      killAllChildren();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await closeDesk(desk);
     },
     { timeout: 30_000 },
   );

@@ -3,12 +3,9 @@
 // and Clients → Progress shows his e1RM (100 kg × 5 → 116.7 kg) on a uPlot chart with PRs, the
 // table beside it, and the same values as a table on request; no CSP violation.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { serverAdmin } from '../../main/embedded/server-process.ts';
 import { localToday } from '../../main/host/progress.ts';
 import { openWebSocket } from '../../main/sync/node-socket.ts';
@@ -17,9 +14,9 @@ import { addDays, plannedDate, weekStartOf } from '../../protocol/calendar.ts';
 import { newId, type Fields } from '../../protocol/index.ts';
 import type { Edit, LocalStore } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
-import { killAllChildren, within } from '../e2e/support.ts';
+import { within } from '../e2e/support.ts';
 import { scenario } from './scenario.ts';
-import { eventually, findChromium, launchBrowser, newPage, RENDERER_DIR, ROOT, SCREENSHOTS, startStack, type Stack } from './support.ts';
+import { closeDesk, eventually, findChromium, openDesk, SCREENSHOTS, type Desk, type Stack } from './support.ts';
 
 const browser = findChromium();
 const skip = 'skip' in browser ? browser.skip : undefined;
@@ -27,13 +24,13 @@ const ACTION_MS = 10_000;
 const WEEKS = 6;
 
 describe('the Progress view, in Chromium', () => {
+  let desk: Desk | undefined;
   let dir = '';
   let stack: Stack | undefined;
-  let chromium: Browser | undefined;
   let page: Page;
   let phone: { store: LocalStore; engine: SyncEngine } | undefined;
-  const cspViolations: string[] = [];
-  const pageErrors: string[] = [];
+  let cspViolations: string[] = [];
+  let pageErrors: string[] = [];
   let benId = '';
   const today = localToday();
   const start = addDays(weekStartOf(today, 1), -7 * (WEEKS - 1));
@@ -41,21 +38,8 @@ describe('the Progress view, in Chromium', () => {
   before(
     async () => {
       if (skip) return;
-      if (!existsSync(join(RENDERER_DIR, 'app.js'))) {
-        const built = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-        assert.equal(built.status, 0, `building the renderer failed: ${built.stderr}`);
-      }
-      mkdirSync(SCREENSHOTS, { recursive: true });
-      dir = mkdtempSync(join(tmpdir(), 'coachdesk-ui-progress-'));
-      stack = await within('the stack to start', 30_000, startStack(dir));
-      chromium = await within('Chromium to start', 30_000, launchBrowser((browser as { path: string }).path));
-      page = await newPage(chromium);
-      page.setDefaultTimeout(ACTION_MS);
-      await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));`);
-      page.on('console', (message) => {
-        if (/Content.Security.Policy|refused to/i.test(message.text())) cspViolations.push(message.text());
-      });
-      page.on('pageerror', (error) => pageErrors.push(String(error)));
+      desk = await openDesk((browser as { path: string }).path, { name: 'progress', actionMs: ACTION_MS, cspEvents: true });
+      ({ dir, stack, page, cspViolations, pageErrors } = desk);
     },
     { timeout: 90_000 },
   );
@@ -64,10 +48,7 @@ describe('the Progress view, in Chromium', () => {
     async () => {
       await within('the phone to stop', 10_000, phone?.engine.stop() ?? Promise.resolve()).catch(() => {});
       phone?.store.close();
-      await within('Chromium to close', 10_000, chromium?.close() ?? Promise.resolve()).catch(() => {});
-      await within('the stack to close', 15_000, stack?.close() ?? Promise.resolve()).catch(() => {});
-      killAllChildren();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+      await closeDesk(desk);
     },
     { timeout: 30_000 },
   );

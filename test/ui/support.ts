@@ -1,6 +1,9 @@
 // The stack a UI end-to-end test drives: a real sync server in its own process (so it can be
 // stopped and restarted on the same port), the host services and web shell, and Debian's Chromium.
-import { existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,6 +11,7 @@ import { serverAdmin, startServerProcess, type ServerProcess } from '../../main/
 import { CoachDeskHost } from '../../main/host/coachdesk-host.ts';
 import { fileModeVault } from '../../main/host/saved-session.ts';
 import { WebShell } from '../../main/web-shell/web-shell.ts';
+import { killAllChildren, within } from '../e2e/support.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const RENDERER_DIR = join(ROOT, 'dist/renderer');
@@ -87,6 +91,74 @@ export async function startStack(dir: string): Promise<Stack> {
       await server?.stop();
     },
   };
+}
+
+/** A stack (startStack) in a temporary folder and a page on it (newPage) in Chromium, for one scenario. */
+export interface Desk {
+  dir: string;
+  stack: Stack;
+  chromium: Browser;
+  page: Page;
+  /** Console lines from the page that speak of the CSP. */
+  cspViolations: string[];
+  /** Uncaught errors in the page. */
+  pageErrors: string[];
+}
+
+export interface DeskOptions {
+  /** Folder name: coachdesk-ui-`name`-XXXXXX. */
+  name: string;
+  /** Default timeout of the page's actions. */
+  actionMs: number;
+  /**
+   * Also have the page log every `securitypolicyviolation` event (with where it came from), and
+   * count console lines that say "refused to".
+   */
+  cspEvents?: boolean;
+}
+
+/**
+ * Builds the renderer if it is not built, starts a stack in a new temporary folder, and opens a
+ * page in Chromium that collects CSP violations and page errors. If a part fails, what was
+ * started is closed again before the error is thrown.
+ */
+export async function openDesk(browserPath: string, options: DeskOptions): Promise<Desk> {
+  if (!existsSync(join(RENDERER_DIR, 'app.js'))) {
+    const built = spawnSync(process.execPath, ['scripts/build-renderer.mjs'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(built.status, 0, `building the renderer failed: ${built.stderr}`);
+  }
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  const dir = mkdtempSync(join(tmpdir(), `coachdesk-ui-${options.name}-`));
+  let stack: Stack | undefined;
+  let chromium: Browser | undefined;
+  try {
+    stack = await within('the stack to start', 30_000, startStack(dir));
+    chromium = await within('Chromium to start', 30_000, launchBrowser(browserPath));
+    const page = await newPage(chromium);
+    page.setDefaultTimeout(options.actionMs);
+    const cspViolations: string[] = [];
+    const pageErrors: string[] = [];
+    if (options.cspEvents) {
+      await page.addInitScript(`document.addEventListener('securitypolicyviolation', (e) => console.error('Content Security Policy violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber + ':' + e.columnNumber));`);
+    }
+    const csp = options.cspEvents ? /Content.Security.Policy|refused to/i : /Content.Security.Policy/i;
+    page.on('console', (message) => {
+      if (csp.test(message.text())) cspViolations.push(message.text());
+    });
+    page.on('pageerror', (error) => pageErrors.push(String(error)));
+    return { dir, stack, chromium, page, cspViolations, pageErrors };
+  } catch (error) {
+    await closeDesk({ dir, stack, chromium });
+    throw error;
+  }
+}
+
+/** Closes Chromium and the stack (bounded), kills what the test spawned, and removes the folder. */
+export async function closeDesk(desk: Partial<Desk> | undefined): Promise<void> {
+  await within('Chromium to close', 10_000, desk?.chromium?.close() ?? Promise.resolve()).catch(() => {});
+  await within('the stack to close', 15_000, desk?.stack?.close() ?? Promise.resolve()).catch(() => {});
+  killAllChildren();
+  if (desk?.dir) rmSync(desk.dir, { recursive: true, force: true });
 }
 
 /** Waits for a condition in the page's text, bounded. */
