@@ -24,6 +24,21 @@ function sqliteError(error: unknown): unknown {
  */
 export function wasmSyncDb(sqlite3: Sqlite3Static, db: Database): SyncDb {
   const statements = new Map<string, PreparedStatement>();
+  /** Each statement's parameter names without their prefix, read from SQLite once. */
+  const paramNames = new Map<PreparedStatement, string[]>();
+  const namesOf = (stmt: PreparedStatement): string[] => {
+    let names = paramNames.get(stmt);
+    if (!names) {
+      names = [];
+      for (let i = 1; i <= stmt.parameterCount; i++) {
+        const name = sqlite3.capi.sqlite3_bind_parameter_name(stmt.pointer!, i);
+        if (!name) throw new TypeError(`parameter ${i} has no name, but the values came by name`);
+        names.push(name.slice(1));
+      }
+      paramNames.set(stmt, names);
+    }
+    return names;
+  };
   let depth = 0;
   let open = true;
 
@@ -31,11 +46,7 @@ export function wasmSyncDb(sqlite3: Sqlite3Static, db: Database): SyncDb {
     if (params.length === 0) return;
     if (isNamed(params)) {
       const named = params[0];
-      for (let i = 1; i <= stmt.parameterCount; i++) {
-        const name = sqlite3.capi.sqlite3_bind_parameter_name(stmt.pointer!, i);
-        if (!name) throw new TypeError(`parameter ${i} has no name, but the values came by name`);
-        stmt.bind(i, value(named[name.slice(1)], name));
-      }
+      namesOf(stmt).forEach((name, i) => stmt.bind(i + 1, value(named[name], name)));
     } else {
       stmt.bind(params.map((p, i) => value(p, `parameter ${i + 1}`)));
     }
@@ -106,6 +117,7 @@ export function wasmSyncDb(sqlite3: Sqlite3Static, db: Database): SyncDb {
       open = false;
       for (const stmt of statements.values()) stmt.finalize();
       statements.clear();
+      paramNames.clear();
       db.close();
     },
     get isOpen() {
