@@ -81,3 +81,14 @@ export async function until(what: string, check: () => boolean, timeoutMs = 5000
 }
 
 export const id = () => randomUUID();
+
+/** What a phone does with an invite link: POST the code (after the #) to the server's /api/join. */
+export async function joinWithCode(httpBase: string, code: string): Promise<{ status: number; body: { userId?: string; token?: string; error?: string; message?: string } & Record<string, unknown> }> {
+  const res = await fetch(`${httpBase}/api/join`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ code }),
+    signal: AbortSignal.timeout(5000),
+  });
+  return { status: res.status, body: (await res.json()) as { userId?: string; token?: string } & Record<string, unknown> };
+}

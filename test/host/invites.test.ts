@@ -10,7 +10,7 @@ import { fileModeVault, SessionFileStore } from '../../main/host/saved-session.t
 import { accessErrorMessage } from '../../main/host/trainee-access.ts';
 import { probeServer } from '../../main/sync/probe.ts';
 import { SyncRequestError } from '../../sync/sync-engine.ts';
-import { id, openClient, until } from '../helpers.ts';
+import { id, joinWithCode, openClient, until } from '../helpers.ts';
 import { hostBed } from './support.ts';
 
 const bed = hostBed('coachdesk-invites-');
@@ -48,10 +48,7 @@ async function signedInCoach(name: string) {
 }
 
 /** What a phone does with the invite link: POST the code (after the #) to /api/join. */
-async function join_(code: string): Promise<{ status: number; body: { userId?: string; token?: string; error?: string } }> {
-  const res = await fetch(`http://127.0.0.1:${bed.srv.port}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
-  return { status: res.status, body: (await res.json()) as { userId?: string; token?: string; error?: string } };
-}
+const join_ = (code: string) => joinWithCode(`http://127.0.0.1:${bed.srv.port}`, code);
 
 const refusedWith = (pattern: RegExp) => (error: unknown) => error instanceof HostError && pattern.test(error.message);
 

@@ -10,7 +10,7 @@ import { authenticate } from '../../server/auth.ts';
 import { hashInviteCode } from '../../server/access.ts';
 import { CanonicalStore } from '../../server/canonical-store.ts';
 import { openServerDb } from '../../server/db.ts';
-import { startServer, tempDir, type TestServer } from '../helpers.ts';
+import { joinWithCode, startServer, tempDir, type TestServer } from '../helpers.ts';
 import { WsPeer, makeOp, seedCoach, traineeUser, uuid, type Msg } from './support.ts';
 
 const T = { timeout: 20_000 };
@@ -43,15 +43,7 @@ async function ask(peer: WsPeer, method: string, params?: unknown): Promise<Msg>
   return response;
 }
 
-async function join(port: number, code: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await fetch(`http://127.0.0.1:${port}/api/join`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ code }),
-    signal: AbortSignal.timeout(5000),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-}
+const join = (port: number, code: string) => joinWithCode(`http://127.0.0.1:${port}`, code);
 
 beforeEach(() => {
   tmp = tempDir('coachdesk-invites-');

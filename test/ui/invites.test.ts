@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe } from 'node:test';
 import type { Page } from 'playwright-core';
 import { probeServer } from '../../main/sync/probe.ts';
+import { joinWithCode } from '../helpers.ts';
 import { scenario } from './scenario.ts';
 import { closeDesk, eventually, findChromium, openDesk, SCREENSHOTS, type Desk, type Stack } from './support.ts';
 
@@ -85,10 +86,9 @@ describe('inviting a client, in Chromium', () => {
   });
 
   step('3. the phone joins with the code; back at the desk, the roster says joined on 1 device', 30_000, async () => {
-    const res = await fetch(`${serverHttp()}/api/join`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
-    const body = (await res.json()) as { userId: string; token: string };
-    assert.equal(res.status, 200, JSON.stringify(body));
-    phoneToken = body.token;
+    const { status, body } = await joinWithCode(serverHttp(), code);
+    assert.equal(status, 200, JSON.stringify(body));
+    phoneToken = body.token!;
     assert.ok((await probeServer(stack!.serverUrl, phoneToken)).ok, 'the phone’s token works on /sync');
     await page.getByRole('dialog', { name: 'Invite Ben Okafor' }).getByRole('button', { name: 'Done' }).click();
     await access().filter({ hasText: /^Joined on 1 device, last seen / }).waitFor();
