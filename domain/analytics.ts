@@ -23,6 +23,12 @@ export interface AnalyticsSet {
   targetRpe: number | null;
   /** Whether the set was logged against a prescription. */
   prescribed: boolean;
+  /**
+   * How many such sets this stands for (1 when absent): a group of one session's sets that
+   * differ only in load, `load` being the heaviest and `loadSum` their Σ load.
+   */
+  count?: number;
+  loadSum?: number | null;
 }
 
 export interface AnalyticsOptions {
@@ -66,23 +72,23 @@ export interface E1rmPoint {
  * order, with the running best and the sessions that set a new one.
  */
 export function e1rmHistory(sets: readonly AnalyticsSet[], options: AnalyticsOptions): Map<string, E1rmPoint[]> {
-  // The best set per (exercise, session).
-  const bestOf = new Map<string, { set: AnalyticsSet; value: number }>();
+  // The best set per exercise and session.
+  const byExercise = new Map<string, Map<string, { set: AnalyticsSet; value: number }>>();
   for (const set of sets) {
     const value = setE1rm(set, options);
     if (value === null) continue;
-    const key = `${set.exerciseId}\u0000${set.sessionId}`;
-    const current = bestOf.get(key);
-    if (!current || value > current.value) bestOf.set(key, { set, value });
-  }
-  const byExercise = new Map<string, Array<{ set: AnalyticsSet; value: number }>>();
-  for (const entry of bestOf.values()) {
-    const list = byExercise.get(entry.set.exerciseId);
-    if (list) list.push(entry);
-    else byExercise.set(entry.set.exerciseId, [entry]);
+    let bySession = byExercise.get(set.exerciseId);
+    if (!bySession) byExercise.set(set.exerciseId, (bySession = new Map()));
+    const current = bySession.get(set.sessionId);
+    if (!current) bySession.set(set.sessionId, { set, value });
+    else if (value > current.value) {
+      current.set = set;
+      current.value = value;
+    }
   }
   const out = new Map<string, E1rmPoint[]>();
-  for (const [exerciseId, list] of byExercise) {
+  for (const [exerciseId, bySession] of byExercise) {
+    const list = [...bySession.values()];
     list.sort((a, b) => (a.set.date < b.set.date ? -1 : a.set.date > b.set.date ? 1 : a.set.sessionId < b.set.sessionId ? -1 : 1));
     let best = -Infinity;
     out.set(
@@ -131,12 +137,14 @@ export function isHardSet(set: Pick<AnalyticsSet, 'done' | 'rpe' | 'reps' | 'tar
   return !!low && Number(low[1]) >= 1 && set.reps >= Number(low[1]);
 }
 
-/** Volume of a set: reps × load in `units`; 0 for a set not done or without a load. */
+/** Volume of a set (or group of sets): reps × load in `units`; 0 for a set not done or without a load. */
 export function setVolume(set: AnalyticsSet, units: Units): number {
   if (!set.done) return 0;
-  const load = loadIn(set, units);
+  const load = loadIn(set.count === undefined ? set : { load: set.loadSum ?? null, unit: set.unit }, units);
   return load === null ? 0 : set.reps * load;
 }
+
+const countOf = (set: AnalyticsSet) => set.count ?? 1;
 
 /** Volume and hard sets per week (parallel to `weeks`). */
 export interface WeeklySeries {
@@ -189,7 +197,7 @@ export function weeklyTotals(
       weekOfDate.set(set.date, i);
     }
     const volume = setVolume(set, opts.units);
-    const hard = isHardSet(set) ? 1 : 0;
+    const hard = isHardSet(set) ? countOf(set) : 0;
     let category = categories.get(set.exerciseId);
     if (category === undefined) {
       category = opts.categoryOf?.(set.exerciseId)?.trim() || UNCATEGORISED;
@@ -199,10 +207,12 @@ export function weeklyTotals(
     if (!ex) out.byExercise.set(set.exerciseId, (ex = zeros()));
     let cat = out.byCategory.get(category);
     if (!cat) out.byCategory.set(category, (cat = zeros()));
-    for (const series of [out.total, ex, cat]) {
-      series.volume[i]! += volume;
-      series.hardSets[i]! += hard;
-    }
+    out.total.volume[i]! += volume;
+    out.total.hardSets[i]! += hard;
+    ex.volume[i]! += volume;
+    ex.hardSets[i]! += hard;
+    cat.volume[i]! += volume;
+    cat.hardSets[i]! += hard;
   }
   for (const series of [out.total, ...out.byExercise.values(), ...out.byCategory.values()]) series.volume = series.volume.map(round1);
   return out;
@@ -320,7 +330,7 @@ export function complianceBetween(
   }
   const sessionsDone = input.sessions.filter((s) => s.status === 'completed' && inside(s.date)).length;
   let setsDone = 0;
-  for (const s of input.sets ?? []) if (s.prescribed && s.done && inside(s.date)) setsDone++;
+  for (const s of input.sets ?? []) if (s.prescribed && s.done && inside(s.date)) setsDone += countOf(s);
   return { sessionsDone, sessionsPlanned, sessions: ratio(sessionsDone, sessionsPlanned), setsDone, setsPrescribed, sets: ratio(setsDone, setsPrescribed) };
 }
 
@@ -355,21 +365,28 @@ export interface RpeDrift {
  * (done sets only).
  */
 export function rpeDrift(sets: readonly AnalyticsSet[], sessions = 6): RpeDrift[] {
-  const byExercise = new Map<string, Map<string, { date: string; diffs: number[] }>>();
+  const byExercise = new Map<string, Map<string, { date: string; sum: number; n: number }>>();
   for (const s of sets) {
     if (!s.done || s.rpe === null || s.targetRpe === null) continue;
     let bySession = byExercise.get(s.exerciseId);
     if (!bySession) byExercise.set(s.exerciseId, (bySession = new Map()));
+    const n = countOf(s);
     const entry = bySession.get(s.sessionId);
-    if (entry) entry.diffs.push(s.rpe - s.targetRpe);
-    else bySession.set(s.sessionId, { date: s.date, diffs: [s.rpe - s.targetRpe] });
+    if (entry) {
+      entry.sum += (s.rpe - s.targetRpe) * n;
+      entry.n += n;
+    } else bySession.set(s.sessionId, { date: s.date, sum: (s.rpe - s.targetRpe) * n, n });
   }
   const out: RpeDrift[] = [];
   for (const [exerciseId, bySession] of byExercise) {
     const recent = [...bySession.entries()].sort((a, b) => (a[1].date < b[1].date ? 1 : a[1].date > b[1].date ? -1 : a[0] < b[0] ? 1 : -1)).slice(0, sessions);
-    const diffs = recent.flatMap(([, e]) => e.diffs);
-    const mean = diffs.reduce((a, b) => a + b, 0) / diffs.length;
-    out.push({ exerciseId, meanDiff: round1(mean) || 0, sets: diffs.length, sessions: recent.length, from: recent.at(-1)![1].date, to: recent[0]![1].date });
+    let sum = 0;
+    let n = 0;
+    for (const [, e] of recent) {
+      sum += e.sum;
+      n += e.n;
+    }
+    out.push({ exerciseId, meanDiff: round1(sum / n) || 0, sets: n, sessions: recent.length, from: recent.at(-1)![1].date, to: recent[0]![1].date });
   }
   return out;
 }

@@ -145,6 +145,14 @@ export class CoachDeskHost implements Omit<CoachDeskApi, 'onChange'> {
     const progress = new ProgressService(store);
     engine.on('rows', (rows: Array<{ entity: string }>) => {
       progress.invalidate();
+      // Regroups the sessions whose sets arrived, so that opening Progress reads groups only.
+      if (rows.some((r) => r.entity === 'set_log')) {
+        try {
+          progress.refresh();
+        } catch (error) {
+          console.error(`could not index the arrived sets for Progress: ${(error as Error).message}`);
+        }
+      }
       this.dataChanged(rows.map((r) => r.entity));
     });
     this.active = { session, store, engine, queries: new CoachQueries(store), progress };

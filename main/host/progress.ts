@@ -1,5 +1,5 @@
 // A client's Progress view, computed here from the local replica (works offline): the sets are
-// read in one SQL pass over the replica (json_extract, through the parent index) and the
+// read from the desk's index of set groups (set-groups.ts, kept as rows arrive) and the
 // formulas of domain/analytics.ts run over them. Reads are cached until rows arrive or the coach
 // edits (the host calls invalidate()), so switching screens back and forth costs nothing.
 import {
@@ -19,6 +19,7 @@ import {
 import { plannedDate } from '../../protocol/calendar.ts';
 import type { BlockProgress, E1rmSeries, ProgressOptions, ProgressSeries, Settings, TraineeProgress } from '../../preload/api.ts';
 import type { LocalStore, ViewRow } from '../../sync/local-store.ts';
+import { SetGroups } from './set-groups.ts';
 
 /** Today in the computer's time zone, YYYY-MM-DD. */
 export function localToday(now = new Date()): string {
@@ -75,17 +76,6 @@ interface SetFields {
   prescriptionId?: unknown;
 }
 
-/**
- * Every live set_log of the trainee's sessions from the replica alone, as one JSON array and
- * their session ids: one row crosses into JavaScript and one JSON.parse reads it (100k rows one
- * by one cost about 4× as much, most of it in making the row objects).
- */
-const SETS_SQL = `
-  SELECT '[' || group_concat(l.fields, ',') || ']' AS fields, group_concat(l.parent, ',') AS sessions
-  FROM replica l
-  WHERE l.entity = 'set_log' AND l.deleted = 0
-    AND l.parent IN (SELECT s.id FROM replica s WHERE s.entity = 'session' AND s.parent = ? AND s.deleted = 0)`;
-
 const PENDING_LOGS_SQL = `SELECT 1 AS yes FROM outbox WHERE entity IN ('session', 'set_log') LIMIT 1`;
 
 interface TraineeLogs {
@@ -99,11 +89,20 @@ export class ProgressService {
   private logs = new Map<string, { stamp: string; logs: TraineeLogs }>();
   private results = new Map<string, { stamp: string; key: string; value: TraineeProgress }>();
 
-  constructor(private readonly store: LocalStore) {}
+  private readonly groups: SetGroups;
+
+  constructor(private readonly store: LocalStore) {
+    this.groups = new SetGroups(store.db);
+  }
 
   /** Rows arrived or the coach edited: the next read goes to the database again. */
   invalidate(): void {
     this.generation++;
+  }
+
+  /** Brings the index of set groups up to date with the replica (after rows arrived). */
+  refresh(): void {
+    this.groups.refresh();
   }
 
   private stamp(): string {
@@ -122,44 +121,70 @@ export class ProgressService {
     const store = this.store;
     const prescriptions = new Map<string, ViewRow>();
     const planned = plannedWorkouts(store, traineeId, weekStartsOn, { prescriptions });
-    const sessions = store.children('session', traineeId).map((s) => ({ id: s.id, date: String(s.fields.date), status: String(s.fields.status) }));
-    const dateOf = new Map(sessions.map((s) => [s.id, s.date]));
-    let fields: SetFields[];
-    let sessionIds: string[];
-    if (store.db.prepare(PENDING_LOGS_SQL).get()) {
-      // One pass over every set_log: children() per session is planned as a scan of the entity here.
-      const rows = store.list('set_log', (f) => typeof f.sessionId === 'string' && dateOf.has(f.sessionId));
-      fields = rows.map((r) => r.fields);
-      sessionIds = rows.map((r) => String(r.fields.sessionId));
-    } else {
-      const row = store.db.prepare(SETS_SQL).get(traineeId) as { fields: string | null; sessions: string | null } | undefined;
-      fields = row?.fields ? (JSON.parse(row.fields) as SetFields[]) : [];
-      sessionIds = row?.sessions ? row.sessions.split(',') : [];
-    }
     const canonicalIds = new Map<string, string>();
+    const canonicalOf = (id: string) => {
+      let exerciseId = canonicalIds.get(id);
+      if (exerciseId === undefined) canonicalIds.set(id, (exerciseId = canonical(id)));
+      return exerciseId;
+    };
+    const sessionOf = (s: { id: string; fields: Record<string, unknown> }) => ({ id: s.id, date: String(s.fields.date), status: String(s.fields.status) });
     const sets: AnalyticsSet[] = [];
-    for (let i = 0; i < fields.length; i++) {
-      const f = fields[i]!;
-      const sessionId = sessionIds[i]!;
-      const date = dateOf.get(sessionId);
-      if (date === undefined || typeof f.exerciseId !== 'string') continue;
-      let exerciseId = canonicalIds.get(f.exerciseId);
-      if (exerciseId === undefined) canonicalIds.set(f.exerciseId, (exerciseId = canonical(f.exerciseId)));
-      const prescriptionId = str(f.prescriptionId);
-      const rx = prescriptionId ? prescriptions.get(prescriptionId) : undefined;
-      sets.push({
-        date,
-        sessionId,
-        exerciseId,
-        reps: num(f.reps) ?? 0,
-        load: num(f.load),
-        unit: str(f.loadUnit),
-        rpe: num(f.rpe),
-        done: f.done === true,
-        targetReps: str(f.targetReps) ?? (rx ? str(rx.fields.reps) : null),
-        targetRpe: rx ? num(rx.fields.rpe) : null,
-        prescribed: prescriptionId !== null,
-      });
+    let sessions: TraineeLogs['sessions'];
+    if (store.db.prepare(PENDING_LOGS_SQL).get()) {
+      // Edits of sessions or sets wait in the outbox: one pass over the store's view of every
+      // set_log (children() per session is planned as a scan of the entity here).
+      sessions = store.children('session', traineeId).map(sessionOf);
+      const dateOf = new Map(sessions.map((s) => [s.id, s.date]));
+      for (const row of store.list('set_log', (f) => typeof f.sessionId === 'string' && dateOf.has(f.sessionId))) {
+        const f = row.fields as SetFields;
+        const sessionId = String(row.fields.sessionId);
+        if (typeof f.exerciseId !== 'string') continue;
+        const prescriptionId = str(f.prescriptionId);
+        const rx = prescriptionId ? prescriptions.get(prescriptionId) : undefined;
+        sets.push({
+          date: dateOf.get(sessionId)!,
+          sessionId,
+          exerciseId: canonicalOf(f.exerciseId),
+          reps: num(f.reps) ?? 0,
+          load: num(f.load),
+          unit: str(f.loadUnit),
+          rpe: num(f.rpe),
+          done: f.done === true,
+          targetReps: str(f.targetReps) ?? (rx ? str(rx.fields.reps) : null),
+          targetRpe: rx ? num(rx.fields.rpe) : null,
+          prescribed: prescriptionId !== null,
+        });
+      }
+    } else {
+      const read = this.groups.of(traineeId);
+      sessions = read.map(sessionOf);
+      for (let i = 0; i < read.length; i++) {
+        const { id: sessionId, groups } = read[i]!;
+        const date = sessions[i]!.date;
+        for (let j = 0; j < groups.length; j++) {
+          // Indexes, not destructuring: this runs cold (interpreted) on the first open.
+          const g = groups[j]!;
+          const exercise = g[0];
+          const prescription = g[6];
+          if (exercise === null) continue;
+          const rx = prescription !== null ? prescriptions.get(prescription) : undefined;
+          sets.push({
+            date,
+            sessionId,
+            exerciseId: canonicalOf(exercise),
+            reps: g[1] ?? 0,
+            load: g[8],
+            unit: g[2],
+            rpe: g[3],
+            done: g[4] === 1,
+            targetReps: g[5] ?? (rx ? str(rx.fields.reps) : null),
+            targetRpe: rx ? num(rx.fields.rpe) : null,
+            prescribed: prescription !== null,
+            count: g[7],
+            loadSum: g[9],
+          });
+        }
+      }
     }
     const logs = { sessions, sets, planned };
     this.logs.set(traineeId, { stamp, logs });
@@ -235,14 +260,15 @@ export class ProgressService {
     const exerciseSeries = named(weekly.byExercise, nameOf);
     const categorySeries = named(weekly.byCategory, (c) => c);
 
-    const plan = { planned, sessions, sets };
+    // Compliance counts done prescribed sets only: filtered once for its six periods.
+    const plan = { planned, sessions, sets: sets.filter((s) => s.prescribed && s.done) };
     return {
       traineeId,
       traineeName: String(trainee.fields.name),
       units,
       formula,
       today,
-      setCount: sets.length,
+      setCount: sets.reduce((n, s) => n + (s.count ?? 1), 0),
       series,
       best: bestE1rms(history)
         .map((b) => ({ ...b, exerciseName: nameOf(b.exerciseId) }))
