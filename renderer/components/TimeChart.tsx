@@ -29,6 +29,11 @@ export interface TimeChartProps {
   leftAxis: string;
   rightAxis?: string;
   testId?: string;
+  /**
+   * Drawn once the page is idle after its first paint (at most 250 ms later), so that a chart
+   * further down does not hold up the screen's first frame.
+   */
+  deferred?: boolean;
 }
 
 type UPlotClass = typeof uPlot;
@@ -46,7 +51,7 @@ function canvasAvailable(): boolean {
 
 const toSeconds = (date: string) => Date.parse(`${date}T00:00:00Z`) / 1000;
 
-export function TimeChart({ label, dates, series, table, height = 260, leftAxis, rightAxis, testId }: TimeChartProps) {
+export function TimeChart({ label, dates, series, table, height = 260, leftAxis, rightAxis, testId, deferred = false }: TimeChartProps) {
   const [asTable, setAsTable] = useState(false);
   const [drawable] = useState(canvasAvailable);
   const host = useRef<HTMLDivElement>(null);
@@ -58,7 +63,8 @@ export function TimeChart({ label, dates, series, table, height = 260, leftAxis,
     let chart: uPlot | null = null;
     let cancelled = false;
     let observer: ResizeObserver | null = null;
-    void loadUPlot().then((UPlot) => {
+    const idle = deferred ? new Promise<void>((resolve) => (typeof requestIdleCallback === 'function' ? requestIdleCallback(() => resolve(), { timeout: 250 }) : setTimeout(resolve, 0))) : Promise.resolve();
+    void Promise.all([loadUPlot(), idle]).then(([UPlot]) => {
       if (cancelled) return;
       const bars = UPlot.paths.bars?.({ size: [0.6, 24] });
       const stepped = UPlot.paths.stepped?.({ align: 1 });
@@ -103,7 +109,7 @@ export function TimeChart({ label, dates, series, table, height = 260, leftAxis,
       observer?.disconnect();
       chart?.destroy();
     };
-  }, [showTable, dates, series, height, leftAxis, rightAxis]);
+  }, [showTable, dates, series, height, leftAxis, rightAxis, deferred]);
 
   return (
     <div className="chart" data-testid={testId}>

@@ -38,27 +38,36 @@ export function nextMonday(now = new Date()): string {
   return addDays(today, (8 - weekday) % 7);
 }
 
+// One formatter each: toLocaleDateString with options builds a new Intl.DateTimeFormat per call
+// (~0.1 ms), which long lists and the status bar pay on every render.
+const DATE_UTC = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
+const DATE_UTC_YEAR = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const DAY_MONTH_UTC = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+const CLOCK = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit' });
+const DATE_LOCAL = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short' });
+const DATE_LOCAL_YEAR = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
+
 /** "Mon 17 Nov" (or "Mon 17 Nov 2024" outside the current year). */
 export function formatDate(isoDate: string | null, now = new Date()): string {
   if (!isoDate) return '—';
   const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return isoDate;
   const sameYear = d.getUTCFullYear() === now.getFullYear();
-  return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric', timeZone: 'UTC' }).replace(',', '');
+  return (sameYear ? DATE_UTC : DATE_UTC_YEAR).format(d).replace(',', '');
 }
 
 /** "17 Nov", for a date whose weekday is already said. */
 export function formatDayMonth(isoDate: string): string {
   const d = new Date(`${isoDate.slice(0, 10)}T00:00:00Z`);
   if (Number.isNaN(d.getTime())) return isoDate;
-  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  return DAY_MONTH_UTC.format(d);
 }
 
 /** "14:02", local time of an ISO timestamp. */
 export function formatClock(isoTime: string): string {
   const d = new Date(isoTime);
   if (Number.isNaN(d.getTime())) return isoTime;
-  return d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit' });
+  return CLOCK.format(d);
 }
 
 /** "just now", "4 min ago", "2 h ago", "3 d ago". */
@@ -153,7 +162,7 @@ export function formatLocalDate(isoTime: string, now = new Date()): string {
   const d = new Date(isoTime);
   if (Number.isNaN(d.getTime())) return isoTime;
   const sameYear = d.getFullYear() === now.getFullYear();
-  return d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', year: sameYear ? undefined : 'numeric' }).replace(',', '');
+  return (sameYear ? DATE_LOCAL : DATE_LOCAL_YEAR).format(d).replace(',', '');
 }
 
 /** "Mon 1 Dec at 14:02", local time of an ISO time. */

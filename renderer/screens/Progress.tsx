@@ -250,6 +250,7 @@ function VolumeSection({ weekly, units }: { weekly: WeeklyProgress; units: Units
       </header>
       <TimeChart
         testId="volume-chart"
+        deferred
         label={`Weekly volume (reps × load) and hard sets of ${chosen.name}`}
         dates={weekly.weeks}
         series={chart}
