@@ -147,9 +147,3 @@ export function writeForbidden(user: User, op: Op, before: Placement | undefined
       return `a trainee may not write ${op.entity} rows`;
   }
 }
-
-/** May this user see a row placed here? (Exercises seen through a trainee's prescriptions or maxes are not covered.) */
-export function placementVisibleTo(user: { id: string; role: string }, entity: Entity, p: Placement): boolean {
-  if (entity === 'settings') return p.ownerId === user.id;
-  return user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id;
-}
