@@ -1,9 +1,12 @@
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { collectDefaultMetrics } from 'prom-client';
 import { addCoach, addTraineeToken, revokeTokens } from './auth.ts';
+import { backupServerFile } from './backup.ts';
 import { CanonicalStore } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
 import { DEFAULT_APP_DIR } from './http-app.ts';
@@ -14,11 +17,16 @@ const USAGE = `usage:
                           [--max-buffered-mb 16] [--max-buffered-total-mb 256]
                           [--public-url https://coach.example.com]   (the start of invite links)
                           [--app-dir ./dist/trainee]   (the trainee app's files, served at /)
+                          [--tls-cert cert.pem --tls-key key.pem]   (serve https:// and wss://; both or neither)
+                          [--ledger-retention-days 90]   (how long the idempotency ledger keeps an op; 0: forever)
                           [--stop-with-stdin]   (stop when standard input closes: a parent's lifeline)
+        GET /healthz (up), /readyz (store answers), /metrics (Prometheus); SIGTERM stops gracefully
+        (pushes received are answered, clients are closed with 1001); logs are JSON lines on stderr
   npm run server -- add-coach --db ./sync.db --name "Ana"
   npm run server -- add-trainee-token --db ./sync.db --trainee <traineeId>
   npm run server -- invite --db ./sync.db --trainee <traineeId> [--base-url http://127.0.0.1:8787] [--coach <coachId>]
-  npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)`;
+  npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)
+  npm run server -- backup --db ./sync.db --to ./backup.db   (online and consistent, while serving; never overwrites)`;
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_SCRIPT = join(ROOT, 'scripts', 'build-trainee.mjs');
@@ -37,6 +45,35 @@ function megabytes(flag: string, value: string | undefined): number | undefined 
   // Below a frame's size (1 MiB), one big push would get every reader of it dropped.
   if (value.trim() === '' || !Number.isFinite(mb) || mb < 1) fail(`${flag} must be a number of megabytes, 1 or more, not "${value}"`);
   return Math.round(mb * 1024 * 1024);
+}
+
+/** The certificate and key of --tls-cert and --tls-key, read and checked; undefined when neither is given. */
+function tlsFiles(certFile: string | undefined, keyFile: string | undefined): { cert: Buffer; key: Buffer } | undefined {
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (keyFile === undefined) fail('--tls-key FILE is required with --tls-cert (the private key of the certificate)');
+  if (certFile === undefined) fail('--tls-cert FILE is required with --tls-key (the certificate of the key)');
+  const read = (flag: string, file: string) => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      fail(`cannot read ${flag} ${file}: ${(error as Error).message}`);
+    }
+  };
+  const files = { cert: read('--tls-cert', certFile), key: read('--tls-key', keyFile) };
+  try {
+    createSecureContext(files);
+  } catch (error) {
+    fail(`--tls-cert ${certFile} and --tls-key ${keyFile} are not a PEM certificate and its private key: ${(error as Error).message}`);
+  }
+  return files;
+}
+
+/** --ledger-retention-days: whole days, 1 or more, or 0 for no retention (undefined: the server's default). */
+function retentionDays(value: string | undefined): number | null | undefined {
+  if (value === undefined) return undefined;
+  const days = Number(value);
+  if (value.trim() === '' || !Number.isInteger(days) || days < 0) fail(`--ledger-retention-days must be a whole number of days (0 keeps every entry), not "${value}"`);
+  return days === 0 ? null : days * 86_400_000;
 }
 
 /** An http(s) URL given on the command line, without its trailing slash. */
@@ -136,6 +173,10 @@ async function main(argv: string[]): Promise<void> {
         'stop-with-stdin': { type: 'boolean' },
         'public-url': { type: 'string' },
         'app-dir': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'ledger-retention-days': { type: 'string' },
+        to: { type: 'string' },
         'base-url': { type: 'string' },
         coach: { type: 'string' },
       },
@@ -158,6 +199,8 @@ async function main(argv: string[]): Promise<void> {
       const crashAfterCommits = Number(process.env.COACHDESK_CRASH_AFTER_COMMITS ?? 0) || 0;
       const publicUrl = values['public-url'] === undefined ? undefined : baseUrl('--public-url', values['public-url']);
       const appDir = values['app-dir'];
+      const tls = tlsFiles(values['tls-cert'], values['tls-key']);
+      const ledgerRetentionMs = retentionDays(values['ledger-retention-days']);
       if (appDir === undefined) await buildTraineeAppIfMissing();
       const server = new SyncServer({
         db: values.db,
@@ -168,7 +211,11 @@ async function main(argv: string[]): Promise<void> {
         maxBufferedTotalBytes: megabytes('--max-buffered-total-mb', values['max-buffered-total-mb']),
         publicUrl,
         appDir,
+        tls,
+        ledgerRetentionMs,
       });
+      // The process's own (memory, CPU, event loop lag), beside the server's: one server per process here.
+      collectDefaultMetrics({ register: server.metrics.registry });
       let url: string;
       try {
         url = await server.listen();
@@ -183,8 +230,18 @@ async function main(argv: string[]): Promise<void> {
       console.log(`listening ${url}`);
       const { maxBufferedBytes, maxBufferedTotalBytes } = server.bounds;
       console.error(`readers that stop reading are dropped past ${maxBufferedBytes / 2 ** 20} MiB unsent each, ${maxBufferedTotalBytes / 2 ** 20} MiB in all`);
+      // Graceful: pushes already received are answered, then clients are told to go (1001).
+      let stopping = false;
       const stop = () => {
-        void server.close().then(() => process.exit(0));
+        if (stopping) return;
+        stopping = true;
+        server.shutdown().then(
+          () => process.exit(0),
+          (error: Error) => {
+            console.error(`error: could not shut down cleanly: ${error.message}`);
+            process.exit(1);
+          },
+        );
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
@@ -222,6 +279,12 @@ async function main(argv: string[]): Promise<void> {
         const invite = store.createInvite(owner.coachId, trainee, new Date())!;
         return { code: invite.code, url: `${base}/join#${invite.code}`, expiresAt: invite.expiresAt };
       });
+    }
+    case 'backup': {
+      if (!values.to) fail('--to FILE is required (a new file: a backup never overwrites)');
+      if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
+      console.log(JSON.stringify({ to: values.to, ...(await backupServerFile(values.db, values.to)) }));
+      return;
     }
     case 'revoke-token': {
       return withDb(values.db, (db) => ({ revoked: revokeTokens(db, { token: values.token, userId: values.user }) }));

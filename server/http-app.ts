@@ -1,5 +1,5 @@
 // The sync server's plain HTTP: POST /api/join (an invite code for a device token), the trainee
-// app's static files, /healthz. WebSocket upgrades to /sync never reach this handler.
+// app's static files, /healthz, /readyz and /metrics. WebSocket upgrades to /sync never reach this handler.
 import { createReadStream, type Stats } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { JOIN_PATH, MAX_JOIN_BODY_BYTES, type JoinErrorCode, type JoinResponse } from '../protocol/index.ts';
 import type { RedeemResult } from './access.ts';
 import { isTransientDbError } from './db.ts';
+import type { Logger } from './log.ts';
 import { addressKey, type RateLimiter } from './rate-limit.ts';
 
 /** Where `scripts/build-trainee.mjs` puts the trainee app. */
@@ -53,7 +54,11 @@ export interface HttpAppOptions {
   join(code: string): RedeemResult;
   /** Counts join attempts per remote address; a successful join is not counted. */
   joinLimiter: RateLimiter;
-  log(line: string): void;
+  logger: Logger;
+  /** Why the server cannot take work now (one line), or undefined when it can: /readyz. */
+  readiness(): string | undefined;
+  /** The Prometheus exposition: /metrics. */
+  metrics(): Promise<{ contentType: string; body: string }>;
 }
 
 const REFUSALS: Record<Exclude<RedeemResult, { ok: true }>['reason'], { status: number; message: string }> = {
@@ -66,7 +71,7 @@ const REFUSALS: Record<Exclude<RedeemResult, { ok: true }>['reason'], { status: 
 export function createHttpHandler(opts: HttpAppOptions): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(opts, req, res).catch((error: unknown) => {
-      opts.log(`http ${req.method} ${req.url?.slice(0, 200)} failed: ${(error as Error).stack ?? error}`);
+      opts.logger.error({ err: error, method: req.method, path: req.url?.split('?', 1)[0]!.slice(0, 200) }, 'http request failed');
       if (!res.headersSent) text(res, 500, 'internal error');
       else res.destroy();
     });
@@ -83,9 +88,16 @@ async function handle(opts: HttpAppOptions, req: IncomingMessage, res: ServerRes
   }
   if (!path.startsWith('/')) return text(res, 400, 'bad request target');
   if (path === JOIN_PATH) return joinByInvite(opts, req, res);
-  if (path === '/healthz') {
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'method not allowed', { allow: 'GET, HEAD' });
-    return text(res, 200, 'ok', {}, req.method === 'HEAD');
+    const headOnly = req.method === 'HEAD';
+    if (path === '/healthz') return text(res, 200, 'ok', {}, headOnly);
+    if (path === '/readyz') {
+      const notReady = opts.readiness();
+      return notReady === undefined ? text(res, 200, 'ready', {}, headOnly) : text(res, 503, notReady, {}, headOnly);
+    }
+    const { contentType, body } = await opts.metrics();
+    return text(res, 200, body.replace(/\n$/, ''), { 'content-type': contentType }, headOnly);
   }
   if (path === '/api' || path.startsWith('/api/')) return json(res, 404, { error: 'not_found', message: 'no such endpoint' });
   return serveApp(opts.appDir, req, res, path);
@@ -135,7 +147,7 @@ async function joinByInvite(opts: HttpAppOptions, req: IncomingMessage, res: Ser
   try {
     result = opts.join(code);
   } catch (error) {
-    if (!isTransientDbError(error)) opts.log(`join failed: ${(error as Error).stack ?? error}`);
+    if (!isTransientDbError(error)) opts.logger.error({ err: error }, 'join failed');
     return refuse(503, 'unavailable', 'the server could not do this just now; try again', { 'retry-after': '5' });
   }
   if (!result.ok) {

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 import {
   MAX_FRAME_BYTES,
@@ -15,9 +17,11 @@ import {
   type ServerMessage,
 } from '../protocol/index.ts';
 import { authenticate, hashToken, tokenIsLive, type User } from './auth.ts';
-import { CanonicalStore, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
+import { CanonicalStore, DEFAULT_LEDGER_RETENTION_MS, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
 import { isTransientDbError, openServerDb, type Db } from './db.ts';
 import { DEFAULT_APP_DIR, createHttpHandler } from './http-app.ts';
+import { connectionId, createLogger, lineLogger, type Logger, type LoggerOption } from './log.ts';
+import { SyncMetrics, type ConnectionRole, type DropBound, type StoreOperation } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 
 export interface SyncServerOptions {
@@ -59,7 +63,15 @@ export interface SyncServerOptions {
    * in memory and lets other connections' pushes run between its pages.
    */
   catchUpFramesAhead?: number;
+  /**
+   * The structured log (JSON lines): a pino logger, or its level (`silent` for none) and
+   * destination. By default level info, to standard error. No token, nor its hash, is ever logged.
+   */
+  logger?: LoggerOption;
+  /** Each log line (JSON) handed to a function instead; `logger` wins when both are given. */
   log?: (line: string) => void;
+  /** Serve https:// and wss:// with this certificate (chain) and private key, PEM. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** The trainee app's built files, served at / (default `<repo>/dist/trainee`). */
   appDir?: string;
   /**
@@ -71,7 +83,14 @@ export interface SyncServerOptions {
   joinRateLimit?: { max: number; windowMs: number; maxAddresses?: number };
   /** How often (ms) at most a connected token's `last_seen_at` is written again (checked with each ping). */
   lastSeenEveryMs?: number;
-  /** The clock of invites, joins and last sightings (tests move it). */
+  /**
+   * How long idempotency-ledger entries are kept (default 90 days; null: forever). Pruned an hour
+   * after start and every hour, a batch per tick (see CanonicalStore.pruneLedger).
+   */
+  ledgerRetentionMs?: number | null;
+  /** How often the ledger is pruned (ms; default an hour). */
+  ledgerPruneEveryMs?: number;
+  /** The clock of invites, joins, last sightings and ledger retention (tests move it). */
   now?: () => number;
   /**
    * Fault injection for crash tests: after this many committed pushes the process kills
@@ -92,7 +111,7 @@ export interface ServerSocket {
   ping(): void;
   on(event: 'pong', listener: () => void): this;
   on(event: 'message', listener: (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => void): this;
-  on(event: 'close', listener: () => void): this;
+  on(event: 'close', listener: (code?: number) => void): this;
   on(event: 'error', listener: (error: Error) => void): this;
 }
 
@@ -105,6 +124,8 @@ interface RequestMessage {
 
 interface Peer {
   ws: ServerSocket;
+  /** Its log, with its connection id (and its user once past hello) on every line. */
+  log: Logger;
   /** `http(s)://host[:port]` the connection was made to (from its upgrade request), for invite links. */
   httpBase?: string;
   /** When its token's last_seen_at was last written (ms). */
@@ -144,6 +165,7 @@ interface CatchUpState {
 }
 
 export const CLOSE = {
+  goingAway: 1001,
   tooBig: 1009,
   policy: 1008,
   badProtocol: 4400,
@@ -156,12 +178,19 @@ export class SyncServer {
   readonly store: CanonicalStore;
   private readonly db: Db;
   private readonly ownsDb: boolean;
-  private readonly http: HttpServer;
+  private readonly http: HttpServer | HttpsServer;
+  private readonly tls: boolean;
+  private readonly log: Logger;
+  readonly metrics: SyncMetrics;
+  /** The schema the database had when this server opened it: /readyz fails if it changes under it. */
+  private readonly schemaVersion: number;
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
   private pingTimer?: NodeJS.Timeout;
   private revocationTimer?: NodeJS.Timeout;
+  private pruneTimer?: NodeJS.Timeout;
+  private pruning = false;
   /** SQLite's data_version when tokens were last looked at: it moves when another connection commits. */
   private seenDataVersion = -1;
   /** Read before every frame, so prepared once. */
@@ -170,9 +199,17 @@ export class SyncServer {
   /** Peers whose token's last_seen_at is written at the end of this turn. */
   private readonly seenSoon = new Set<Peer>();
   private closed = false;
-  /** Pushes received in this turn of the event loop, committed together at its end. */
-  private queuedPushes: Array<{ peer: Peer; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number }> = [];
-  private readonly opts: Required<Omit<SyncServerOptions, 'db' | 'publicUrl'>> & { publicUrl?: string };
+  /** shutdown() has begun: no new connections, no new frames. */
+  private draining = false;
+  private shutdownDone?: Promise<void>;
+  /** Called when the last connection is gone while draining. */
+  private drained?: () => void;
+  /**
+   * Pushes received in this turn of the event loop, committed together at its end. `startedAt`
+   * is the receipt on the monotonic clock (the push→ack latency); `receivedAt` the wall clock.
+   */
+  private queuedPushes: Array<{ peer: Peer; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number; startedAt: number }> = [];
+  private readonly opts: Required<Omit<SyncServerOptions, 'db' | 'publicUrl' | 'logger' | 'log' | 'tls'>> & { publicUrl?: string };
   readonly joinLimiter: RateLimiter;
 
   constructor(options: SyncServerOptions) {
@@ -187,12 +224,13 @@ export class SyncServer {
       revocationCheckMs: options.revocationCheckMs ?? 250,
       maxBufferedBytes: options.maxBufferedBytes ?? 16 * 1024 * 1024,
       maxBufferedTotalBytes: options.maxBufferedTotalBytes ?? 256 * 1024 * 1024,
-      log: options.log ?? ((line) => console.error(line)),
       crashAfterCommits: options.crashAfterCommits ?? 0,
       appDir: options.appDir ?? DEFAULT_APP_DIR,
       publicUrl: options.publicUrl?.replace(/\/+$/, ''),
       joinRateLimit: options.joinRateLimit ?? { max: 10, windowMs: 10 * 60_000 },
       lastSeenEveryMs: options.lastSeenEveryMs ?? 60_000,
+      ledgerRetentionMs: options.ledgerRetentionMs === undefined ? DEFAULT_LEDGER_RETENTION_MS : options.ledgerRetentionMs,
+      ledgerPruneEveryMs: options.ledgerPruneEveryMs ?? 3_600_000,
       now: options.now ?? Date.now,
     };
     this.joinLimiter = new RateLimiter({
@@ -201,22 +239,31 @@ export class SyncServer {
       maxKeys: this.opts.joinRateLimit.maxAddresses ?? 10_000,
       now: this.opts.now,
     });
+    this.log = options.logger || !options.log ? createLogger(options.logger) : lineLogger(options.log);
+    this.metrics = new SyncMetrics({
+      connectionsByRole: () => this.connectionsByRole(),
+      catchUpsInFlight: () => [...this.peers].filter((p) => p.catchUp).length,
+      unsentBytes: () => this.unsentBytes,
+    });
     this.ownsDb = typeof options.db === 'string';
     this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
+    this.schemaVersion = this.db.pragma('user_version', { simple: true }) as number;
     this.store = new CanonicalStore(this.db);
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
-    this.http = createServer(
-      createHttpHandler({
-        appDir: this.opts.appDir,
-        join: (code) => this.store.redeemInvite(code, new Date(this.opts.now())),
-        joinLimiter: this.joinLimiter,
-        log: this.opts.log,
-      }),
-    );
+    const handler = createHttpHandler({
+      appDir: this.opts.appDir,
+      join: (code) => this.storeCall('join', () => this.store.redeemInvite(code, new Date(this.opts.now()))),
+      joinLimiter: this.joinLimiter,
+      logger: this.log,
+      readiness: () => this.readiness(),
+      metrics: () => this.metrics.scrape(),
+    });
+    this.tls = options.tls !== undefined;
+    this.http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
     this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
     this.wss.on('connection', (ws, request) => this.acceptConnection(ws, request));
     // ws re-emits the HTTP server's errors (a busy port, say); listen() reports those.
-    this.wss.on('error', (error) => this.opts.log(`sync endpoint error: ${error.message}`));
+    this.wss.on('error', (error) => this.log.error({ err: error }, 'sync endpoint error'));
   }
 
   async listen(): Promise<string> {
@@ -226,14 +273,19 @@ export class SyncServer {
     });
     this.pingTimer = setInterval(() => this.heartbeat(), this.opts.pingIntervalMs);
     this.pingTimer.unref();
-    this.revocationTimer = setInterval(() => this.closeRevoked(), this.opts.revocationCheckMs);
+    this.revocationTimer = setInterval(() => this.guardStore('revocation_check', () => this.closeRevoked()), this.opts.revocationCheckMs);
     this.revocationTimer.unref();
+    if (this.opts.ledgerRetentionMs !== null) {
+      this.pruneTimer = setInterval(() => this.pruneLedger(), this.opts.ledgerPruneEveryMs);
+      this.pruneTimer.unref();
+    }
+    this.log.info({ url: this.url }, 'listening');
     return this.url;
   }
 
   get url(): string {
     const address = this.http.address() as AddressInfo;
-    return `ws://${this.opts.host}:${address.port}/sync`;
+    return `${this.tls ? 'wss' : 'ws'}://${this.opts.host}:${address.port}/sync`;
   }
 
   get connectionCount(): number {
@@ -252,12 +304,76 @@ export class SyncServer {
     return total;
   }
 
+  private connectionsByRole(): Record<ConnectionRole, number> {
+    const counts = { coach: 0, trainee: 0, pending: 0 };
+    for (const peer of this.peers) counts[peer.user?.role ?? 'pending']++;
+    return counts;
+  }
+
+  /**
+   * Why this server cannot take work now, in one line, or undefined when it can (/readyz): it is
+   * shutting down, its store does not answer a query, or the database's schema is not the one it
+   * opened (migrations run when the file is opened, before the server exists).
+   */
+  readiness(): string | undefined {
+    if (this.draining || this.closed) return 'shutting down';
+    if (this.schemaVersion === 0) return 'the database has no schema (it was not opened with openServerDb)';
+    try {
+      const schema = this.db.pragma('user_version', { simple: true }) as number;
+      if (schema !== this.schemaVersion) return `the database schema is ${schema}, this server runs schema ${this.schemaVersion}`;
+      const meta = this.db.prepare(`SELECT value FROM server_meta WHERE key = 'version'`).get();
+      if (!meta) return 'the database is not migrated: server_meta has no version';
+    } catch (error) {
+      return `the store does not answer: ${String((error as Error).message ?? error).split('\n', 1)[0]}`;
+    }
+    return undefined;
+  }
+
+  /**
+   * Stops gracefully. New connections are refused at once; pushes already received are committed
+   * and their acks sent; then every client is closed with 1001 (going away), so it reconnects
+   * elsewhere, and the store is closed. A client that does not finish the close handshake within
+   * `timeoutMs` is cut off. Frames that arrive after this began are not applied: their clients
+   * send them again after reconnecting, and the ledger answers any already applied with a replay.
+   */
+  shutdown({ timeoutMs = 5000 }: { timeoutMs?: number } = {}): Promise<void> {
+    this.shutdownDone ??= this.drainAndClose(timeoutMs);
+    return this.shutdownDone;
+  }
+
+  private async drainAndClose(timeoutMs: number): Promise<void> {
+    if (this.closed) return;
+    this.draining = true;
+    this.log.info({ connections: this.peers.size }, 'shutting down');
+    // Stops listening; the callback waits for every connection, so it is not awaited here.
+    this.http.close();
+    clearInterval(this.pingTimer);
+    clearInterval(this.revocationTimer);
+    clearInterval(this.pruneTimer);
+    // The pushes received in this turn (their commit was due at its end), and the requests behind them.
+    this.commitQueuedPushes();
+    if (this.peers.size > 0) {
+      const gone = new Promise<void>((resolve) => (this.drained = resolve));
+      for (const peer of this.peers) peer.ws.close(CLOSE.goingAway, 'server shutting down');
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+      await Promise.race([gone, late]);
+      clearTimeout(timer);
+      if (this.peers.size > 0) this.log.warn({ connections: this.peers.size }, 'cutting off connections that did not close in time');
+    }
+    this.touch([...this.seenSoon], 0);
+    this.seenSoon.clear();
+    await this.close();
+    this.log.info('shut down');
+  }
+
   async close(): Promise<void> {
     // Pushes not yet committed are dropped unanswered: their clients send them again.
     this.closed = true;
     this.queuedPushes = [];
     clearInterval(this.pingTimer);
     clearInterval(this.revocationTimer);
+    clearInterval(this.pruneTimer);
     this.seenSoon.clear();
     this.touch([...this.peers], 0);
     for (const peer of this.peers) peer.ws.terminate();
@@ -266,10 +382,55 @@ export class SyncServer {
     if (this.ownsDb) this.db.close();
   }
 
+  /** Runs a call on the store, counting its failure before passing it on. */
+  private storeCall<T>(operation: StoreOperation, call: () => T): T {
+    try {
+      return call();
+    } catch (error) {
+      this.metrics.storeError(operation);
+      throw error;
+    }
+  }
+
+  /** Runs a call on the store whose failure is counted and logged, never thrown (out of a timer, say). */
+  private guardStore(operation: StoreOperation, call: () => void): void {
+    try {
+      call();
+    } catch (error) {
+      this.metrics.storeError(operation);
+      this.log.error({ err: error, operation }, 'store failure');
+    }
+  }
+
+  /**
+   * Removes ledger entries past the retention, a batch per tick so pushes run in between (each
+   * batch holds the event loop and the write lock briefly). Resolves with how many went.
+   */
+  pruneLedger(batch = 2000): Promise<number> {
+    const retention = this.opts.ledgerRetentionMs;
+    if (retention === null || this.pruning) return Promise.resolve(0);
+    this.pruning = true;
+    let removed = 0;
+    return new Promise<number>((resolve) => {
+      const step = () => {
+        let n = 0;
+        if (!this.closed && !this.draining) this.guardStore('ledger_prune', () => (n = this.store.pruneLedger(new Date(this.opts.now()), retention, batch)));
+        removed += n;
+        if (n === batch) return void setImmediate(step);
+        this.pruning = false;
+        if (removed > 0) this.log.info({ removed, retentionDays: retention / 86_400_000 }, 'ledger pruned');
+        resolve(removed);
+      };
+      step();
+    });
+  }
+
   /** Serves one connection: every connection to /sync, or one a simulation hands over. */
   acceptConnection(ws: ServerSocket, request?: IncomingMessage): void {
+    if (this.draining || this.closed) return ws.close(CLOSE.goingAway, 'server shutting down');
     const peer: Peer = {
       ws,
+      log: this.log.child({ conn: connectionId() }),
       httpBase: request && requestBase(request),
       pendingRequests: [],
       missedPongs: 0,
@@ -278,15 +439,21 @@ export class SyncServer {
       pumpDue: false,
     };
     this.peers.add(peer);
+    peer.log.info({ remote: request?.socket.remoteAddress }, 'connected');
     peer.helloTimer = setTimeout(() => {
-      if (!peer.user) ws.close(CLOSE.helloTimeout, 'hello must come within 10 s');
+      if (peer.user) return;
+      peer.log.info('no hello in time: closing');
+      ws.close(CLOSE.helloTimeout, 'hello must come within 10 s');
     }, this.opts.helloTimeoutMs);
     ws.on('pong', () => (peer.missedPongs = 0));
     ws.on('message', (data, isBinary) => this.receive(peer, data, isBinary));
-    ws.on('close', () => this.forget(peer));
+    ws.on('close', (code) => {
+      peer.log.info({ code }, 'closed');
+      this.forget(peer);
+    });
     ws.on('error', (error) => {
       // A frame over the limit surfaces here; ws closes with 1009 by itself.
-      this.opts.log(`connection error${peer.user ? ` (${peer.user.id})` : ''}: ${error.message}`);
+      peer.log.warn({ err: error }, 'connection error');
     });
   }
 
@@ -300,6 +467,7 @@ export class SyncServer {
       set?.delete(peer);
       if (set?.size === 0) this.byUser.delete(peer.user.id);
     }
+    if (this.peers.size === 0) this.drained?.();
   }
 
   /**
@@ -314,7 +482,8 @@ export class SyncServer {
       this.store.touchTokens([...new Set(due.map((p) => p.tokenHash!))], new Date(now));
       for (const p of due) p.touchedAt = now;
     } catch (error) {
-      this.opts.log(`could not note when tokens were last seen: ${(error as Error).message}`);
+      this.metrics.storeError('last_seen');
+      this.log.warn({ err: error }, 'could not note when tokens were last seen');
     }
   }
 
@@ -337,6 +506,7 @@ export class SyncServer {
     this.touch([...this.peers], this.opts.lastSeenEveryMs);
     for (const peer of this.peers) {
       if (peer.missedPongs >= 2) {
+        peer.log.info('no answer to two pings: dropping the connection');
         peer.ws.terminate();
         continue;
       }
@@ -356,7 +526,7 @@ export class SyncServer {
   private sendTurn(peer: Peer, send: () => void): void {
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     const unsent = this.liveUnsent(peer);
-    if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'over the limit per connection');
+    if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'per_connection', 'over the limit per connection');
     // The turn's frames go out in one write instead of one system call each.
     const socket = (peer.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
     socket?.cork();
@@ -372,8 +542,9 @@ export class SyncServer {
     return peer.ws.bufferedAmount - peer.catchUpInFlight.bytes;
   }
 
-  private dropSlow(peer: Peer, unsent: number, why: string): void {
-    this.opts.log(`dropping a slow connection${peer.user ? ` of ${peer.user.id}` : ''}: ${unsent} bytes unsent, ${why}`);
+  private dropSlow(peer: Peer, unsent: number, bound: DropBound, why: string): void {
+    this.metrics.dropped(bound);
+    peer.log.warn({ unsent, bound }, `dropping a slow connection: ${unsent} bytes unsent, ${why}`);
     // terminate() frees what it holds at once; close() would queue a close frame behind it.
     peer.ws.terminate();
     this.forget(peer);
@@ -393,7 +564,7 @@ export class SyncServer {
     backlog.sort((a, b) => b.unsent - a.unsent);
     for (const { peer, unsent } of backlog) {
       if (total <= this.opts.maxBufferedTotalBytes) break;
-      this.dropSlow(peer, unsent, `the server's total unsent over the limit (${total} bytes)`);
+      this.dropSlow(peer, unsent, 'total', `the server's total unsent over the limit (${total} bytes)`);
       total -= unsent;
     }
   }
@@ -408,25 +579,33 @@ export class SyncServer {
     peer.badFrames = peer.badFrames.filter((t) => now - t < 60_000);
     peer.badFrames.push(now);
     this.send(peer, { type: 'error', code: 'bad_message', message });
-    if (peer.badFrames.length > this.opts.badFrameLimit) peer.ws.close(CLOSE.policy, 'too many bad frames');
+    if (peer.badFrames.length > this.opts.badFrameLimit) {
+      peer.log.warn({ badFrames: peer.badFrames.length }, 'too many bad frames: closing');
+      peer.ws.close(CLOSE.policy, 'too many bad frames');
+    }
   }
 
   private receive(peer: Peer, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
-    const receivedAt = Date.now();
+    const receivedAt = this.opts.now();
+    const startedAt = performance.now();
+    // Shutting down: the peer has been told to go; what it sends now it sends again elsewhere.
+    if (this.draining) return;
     if (isBinary) return this.badFrame(peer, 'frames must be text (JSON)');
     const text = Buffer.isBuffer(data) ? data.toString() : Array.isArray(data) ? Buffer.concat(data).toString() : Buffer.from(data).toString();
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.badFrame(peer, parsed.message);
     const message = parsed.message;
-    if (peer.user) this.closeRevoked();
-    if (peer.revoked) return;
     try {
+      if (peer.user) this.closeRevoked();
+      if (peer.revoked) return;
       if (message.type === 'hello') return this.hello(peer, message);
       if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
       if (message.type === 'pull') return this.catchUp(peer, message.since);
       if (message.type === 'request') return this.request(peer, message);
-      this.push(peer, message.ops, receivedAt);
+      this.push(peer, message.ops, receivedAt, startedAt);
     } catch (error) {
+      // What a frame's handler calls is the store (authentication, a catch-up's first page).
+      this.metrics.storeError(STORE_OPERATION_OF[message.type] ?? 'push');
       this.answerFailure(peer, message.type, error);
     }
   }
@@ -452,27 +631,30 @@ export class SyncServer {
     if (peer.revoked) return;
     peer.revoked = true;
     peer.pendingRequests = [];
+    peer.log.info('token revoked: closing');
     this.send(peer, { type: 'error', code: 'unauthorized', message: 'this token was revoked' });
     peer.ws.close(CLOSE.unauthorized, 'token revoked');
   }
 
   private answerFailure(peer: Peer, what: string, error: unknown): void {
     if (error instanceof UnavailableError) {
-      this.opts.log(`unavailable: ${error.message}`);
+      peer.log.warn({ err: error, frame: what }, 'store unavailable');
       return this.send(peer, { type: 'error', code: 'unavailable', message: 'the server could not store edits just now; try again' });
     }
-    this.opts.log(`unexpected failure handling ${what}: ${(error as Error).stack ?? error}`);
+    peer.log.error({ err: error, frame: what }, 'unexpected failure handling a frame');
     this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
   }
 
   private hello(peer: Peer, hello: { protocol: number; token: string; clientId: string; lastVersion: number }): void {
     if (peer.user) return this.badFrame(peer, 'hello was already received on this connection');
     if (hello.protocol !== PROTOCOL_VERSION) {
+      peer.log.warn({ protocol: hello.protocol }, 'hello refused: unsupported protocol');
       this.send(peer, { type: 'error', code: 'bad_message', message: `this server speaks protocol ${PROTOCOL_VERSION}, not ${hello.protocol}` });
       return peer.ws.close(CLOSE.badProtocol, 'unsupported protocol');
     }
     const user = authenticate(this.db, hello.token);
     if (!user) {
+      peer.log.warn('hello refused: unknown or revoked token');
       this.send(peer, { type: 'error', code: 'unauthorized', message: 'unknown or revoked token' });
       return peer.ws.close(CLOSE.unauthorized, 'unauthorized');
     }
@@ -480,6 +662,8 @@ export class SyncServer {
     peer.user = user;
     peer.tokenHash = hashToken(hello.token);
     peer.clientId = hello.clientId;
+    peer.log = peer.log.child({ userId: user.id });
+    peer.log.info({ role: user.role, clientId: hello.clientId, lastVersion: hello.lastVersion }, 'hello accepted');
     const set = this.byUser.get(user.id) ?? new Set();
     set.add(peer);
     this.byUser.set(user.id, set);
@@ -545,7 +729,8 @@ export class SyncServer {
       }
     } catch (error) {
       peer.catchUp = undefined;
-      this.opts.log(`catch-up for ${peer.user?.id} failed: ${(error as Error).stack ?? error}`);
+      this.metrics.storeError('catch_up');
+      peer.log.error({ err: error }, 'catch-up failed');
       this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
     }
   }
@@ -555,14 +740,14 @@ export class SyncServer {
    * committed in one transaction, one savepoint each, and answered after that commit: one
    * fsync for all of them instead of one each.
    */
-  private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): void {
-    this.queuedPushes.push({ peer, ops, receivedAt });
+  private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number, startedAt: number): void {
+    this.queuedPushes.push({ peer, ops, receivedAt, startedAt });
     if (this.queuedPushes.length === 1) setImmediate(() => this.commitQueuedPushes());
   }
 
   private commitQueuedPushes(): void {
-    if (this.closed) return;
-    this.closeRevoked();
+    if (this.closed || this.queuedPushes.length === 0) return;
+    this.guardStore('revocation_check', () => this.closeRevoked());
     // Before this group's frames, as the bound per connection is checked before each turn's:
     // what the last group wrote has had a turn to reach the sockets.
     this.enforceBufferBudget();
@@ -582,15 +767,25 @@ export class SyncServer {
     try {
       results = this.store.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
     } catch (error) {
-      for (const { peer } of group) this.answerFailure(peer, 'push', error);
+      this.metrics.storeError('push');
+      for (const { peer, startedAt } of group) {
+        this.answerFailure(peer, 'push', error);
+        this.metrics.pushAnswered(error instanceof UnavailableError ? 'unavailable' : 'failed', startedAt);
+      }
       return;
     }
     this.commits += group.length;
     if (this.opts.crashAfterCommits > 0 && this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
     results.forEach((result, i) => {
-      const { peer } = group[i]!;
-      if (result instanceof Error) this.answerFailure(peer, 'push', result);
-      else this.answerPush(peer, result);
+      const { peer, startedAt } = group[i]!;
+      if (result instanceof Error) {
+        this.metrics.storeError('push');
+        this.answerFailure(peer, 'push', result);
+        this.metrics.pushAnswered(result instanceof UnavailableError ? 'unavailable' : 'failed', startedAt);
+      } else {
+        this.answerPush(peer, result);
+        this.metrics.pushAnswered(result.expectedSeq === undefined ? 'acked' : 'out_of_order', startedAt, result.acks);
+      }
     });
   }
 
@@ -646,7 +841,8 @@ export class SyncServer {
         }
       }
     } catch (error) {
-      if (!isTransientDbError(error)) this.opts.log(`request ${method} failed: ${(error as Error).stack ?? error}`);
+      this.metrics.storeError('request');
+      if (!isTransientDbError(error)) peer.log.error({ err: error, method }, 'request failed');
       fail('unavailable', 'the server could not do this just now; try again');
     }
   }
@@ -656,7 +852,7 @@ export class SyncServer {
     if (this.opts.publicUrl) return this.opts.publicUrl;
     if (peer.httpBase) return peer.httpBase;
     const address = this.http.address() as AddressInfo | null;
-    return `http://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${address?.port ?? this.opts.port}`;
+    return `${this.tls ? 'https' : 'http'}://${this.opts.host.includes(':') ? `[${this.opts.host}]` : this.opts.host}:${address?.port ?? this.opts.port}`;
   }
 
   private answerPush(peer: Peer, outcome: PushOutcome): void {
@@ -710,6 +906,9 @@ export class SyncServer {
     else this.sendRaw(peer, frame);
   }
 }
+
+/** The store operation behind each kind of frame, for the count of store errors. */
+const STORE_OPERATION_OF: Record<string, StoreOperation> = { hello: 'hello', pull: 'catch_up', request: 'request', push: 'push' };
 
 /** A host header as browsers and WebSocket clients send it: a name or address, and a port. */
 const HOST_HEADER = /^(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.?|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?$/;
