@@ -67,6 +67,23 @@ interface TouchedRow {
 /** Notes a row before the push changes it; `now` is its new state when the push wrote it. */
 type Touch = (before: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord) => void;
 
+/** How long ledger entries are kept by default (see pruneLedger). */
+export const DEFAULT_LEDGER_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Ledger entries removed per transaction by pruneLedger. */
+const LEDGER_PRUNE_BATCH = 500;
+
+/**
+ * An install's ledger entry is pruned only once the install has pushed again this long after
+ * the entry was stored or last replayed. Its ack had reached it by then: on a live connection
+ * it went out at once (a peer that stops reading is dropped after two missed pings, about a
+ * minute), and an install that lost it resends the op first thing when it connects again (a
+ * replay, which renews the entry). So an install that lost an ack and stays away for longer than
+ * the retention still finds its entry: CoachDesk's client renumbers what it resends, and a
+ * renumbered resend is known by its key alone.
+ */
+const LEDGER_SETTLED_MS = 24 * 60 * 60 * 1000;
+
 /** Child entity whose placement follows a parent's, for cascades when a parent moves. */
 const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
 
@@ -198,8 +215,15 @@ export class CanonicalStore implements AccessStore {
         )
         .pluck(),
       ledgerGet: db.prepare(`SELECT hash, ack FROM ledger WHERE user_id = ? AND key = ?`),
-      ledgerPut: db.prepare(`INSERT INTO ledger (user_id, key, client_id, seq, hash, ack) VALUES (?, ?, ?, ?, ?, ?)`),
+      ledgerPut: db.prepare(`INSERT INTO ledger (user_id, key, client_id, seq, hash, ack, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      ledgerTouch: db.prepare(`UPDATE ledger SET stored_at = MAX(stored_at, ?) WHERE user_id = ? AND key = ?`),
+      ledgerAnyBefore: db.prepare(`SELECT 1 FROM ledger WHERE user_id = ? AND client_id = ? AND stored_at < ? LIMIT 1`).pluck(),
+      ledgerBefore: db.prepare(`SELECT key, seq FROM ledger WHERE user_id = ? AND client_id = ? AND stored_at < ? ORDER BY stored_at LIMIT ?`),
+      ledgerDelete: db.prepare(`DELETE FROM ledger WHERE user_id = ? AND key = ?`),
+      clientsAll: db.prepare(`SELECT user_id, client_id, last_seen FROM clients`),
       clientGet: db.prepare(`SELECT next_seq FROM clients WHERE user_id = ? AND client_id = ?`).pluck(),
+      clientPrunedSeq: db.prepare(`SELECT pruned_seq FROM clients WHERE user_id = ? AND client_id = ?`).pluck(),
+      clientPruned: db.prepare(`UPDATE clients SET pruned_seq = MAX(pruned_seq, ?) WHERE user_id = ? AND client_id = ?`),
       clientPut: db.prepare(
         `INSERT INTO clients (user_id, client_id, next_seq, last_seen) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, client_id) DO UPDATE SET next_seq = excluded.next_seq, last_seen = excluded.last_seen`,
@@ -368,7 +392,8 @@ export class CanonicalStore implements AccessStore {
         const hash = opContentHash(raw);
         const stored = this.stmts.ledgerGet.get(user.id, raw.key) as { hash: string; ack: string } | undefined;
         if (raw.seq < expected) {
-          acks.push(this.replayOrRefuse(raw, hash, stored));
+          if (stored) acks.push(this.replay(user.id, raw, hash, stored, receivedAt));
+          else acks.push(raw.seq <= this.prunedSeq(user.id, clientId) ? prunedReplay(raw) : seqReused(raw));
           continue;
         }
         if (raw.seq > expected) {
@@ -377,7 +402,7 @@ export class CanonicalStore implements AccessStore {
         }
         expected++;
         if (stored) {
-          acks.push(this.replayOrRefuse(raw, hash, stored));
+          acks.push(this.replay(user.id, raw, hash, stored, receivedAt));
           continue;
         }
         let ack: Ack;
@@ -396,7 +421,7 @@ export class CanonicalStore implements AccessStore {
             ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
           }
         }
-        this.stmts.ledgerPut.run(user.id, raw.key, clientId, raw.seq, hash, JSON.stringify(ack));
+        this.stmts.ledgerPut.run(user.id, raw.key, clientId, raw.seq, hash, JSON.stringify(ack), receivedAt);
         acks.push(ack);
       }
 
@@ -409,19 +434,49 @@ export class CanonicalStore implements AccessStore {
     })();
   }
 
-  private replayOrRefuse(raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string } | undefined): Ack {
-    if (!stored) {
-      return {
-        type: 'ack',
-        key: raw.key,
-        seq: raw.seq,
-        status: 'rejected',
-        reason: 'seq_reused',
-        message: `seq ${raw.seq} was already used by another edit from this install`,
-        replay: false,
-      };
+  private prunedSeq(userId: string, clientId: string): number {
+    return (this.stmts.clientPrunedSeq.get(userId, clientId) as number | undefined) ?? 0;
+  }
+
+  /**
+   * Removes the ledger entries stored (or last replayed) before `now - retentionMs` whose install
+   * has pushed again at least a day after them (see LEDGER_SETTLED_MS), at most `limit`, in
+   * transactions of at most LEDGER_PRUNE_BATCH entries so no other writer waits long. Returns how
+   * many were removed. Each install's pruned_seq keeps the highest seq removed, so a resend under
+   * its own seq is still known for one (see prunedReplay). A serving process should pass a limit
+   * and call again on a later tick while it returns the limit: the event loop is held throughout.
+   */
+  pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): number {
+    const horizon = now.getTime() - retentionMs;
+    const batch = this.db.transaction((userId: string, clientId: string, before: number, size: number): number => {
+      const entries = this.stmts.ledgerBefore.all(userId, clientId, before, size) as Array<{ key: string; seq: number }>;
+      let highest = 0;
+      for (const e of entries) {
+        this.stmts.ledgerDelete.run(userId, e.key);
+        highest = Math.max(highest, e.seq);
+      }
+      if (entries.length) this.stmts.clientPruned.run(highest, userId, clientId);
+      return entries.length;
+    });
+    let removed = 0;
+    for (const c of this.stmts.clientsAll.all() as Array<{ user_id: string; client_id: string; last_seen: string }>) {
+      const before = Math.min(horizon, Date.parse(c.last_seen) - LEDGER_SETTLED_MS);
+      if (!Number.isFinite(before) || !this.stmts.ledgerAnyBefore.get(c.user_id, c.client_id, before)) continue;
+      while (removed < limit) {
+        const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
+        const n = batch.immediate(c.user_id, c.client_id, before, size);
+        removed += n;
+        if (n < size) break;
+      }
+      if (removed >= limit) break;
     }
+    return removed;
+  }
+
+  /** An op the ledger holds: its stored ack again (the entry renewed), or a refusal for other content. */
+  private replay(userId: string, raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string }, receivedAt: number): Ack {
     if (stored.hash !== hash) return keyReused(raw);
+    this.stmts.ledgerTouch.run(receivedAt, userId, raw.key);
     return { ...(JSON.parse(stored.ack) as Ack), seq: raw.seq, replay: true };
   }
 
@@ -643,6 +698,39 @@ export class CanonicalStore implements AccessStore {
     }
     return rows;
   }
+}
+
+/**
+ * The ack of an op whose seq is below the client's nextSeq and at or below the highest seq whose
+ * ledger entry was pruned, with a key the ledger no longer holds: a resend of an op the server
+ * took long ago (the contract: a seq below nextSeq is a duplicate, never applied twice). Its
+ * stored ack is gone, so it is answered `applied` with `replay: true` and no version: the op was
+ * taken once and the row as it is now reached the client in catch-up. Not `rejected`: the client
+ * would show it as a failed edit and invite a retry, which would apply it a second time. Not
+ * `superseded` or `partial`: CoachDesk's client writes those to the resolution journal, a note
+ * about a conflict that may never have happened. `applied` makes every client drop it quietly.
+ */
+function prunedReplay(raw: { key: string; seq: number }): Ack {
+  return {
+    type: 'ack',
+    key: raw.key,
+    seq: raw.seq,
+    status: 'applied',
+    message: 'this edit reached the server long ago; its outcome is no longer on record and the row shows its current state',
+    replay: true,
+  };
+}
+
+function seqReused(raw: { key: string; seq: number }): Ack {
+  return {
+    type: 'ack',
+    key: raw.key,
+    seq: raw.seq,
+    status: 'rejected',
+    reason: 'seq_reused',
+    message: `seq ${raw.seq} was already used by another edit from this install`,
+    replay: false,
+  };
 }
 
 function keyReused(raw: { key: string; seq: number }): Ack {

@@ -4,8 +4,9 @@ export type Db = Database.Database;
 
 /**
  * 1: the first schema. 2: invites; tokens.last_seen_at (added to files of schema 1 on open).
+ * 3: ledger.stored_at and clients.pruned_seq, for ledger retention (added to older files on open).
  */
-const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /**
  * The canonical store. One row per entity instance (tombstones kept), with the per-field write
@@ -80,6 +81,8 @@ CREATE TABLE IF NOT EXISTS scope_exits (
   id TEXT NOT NULL,
   PRIMARY KEY (user_id, version, entity, id)
 ) WITHOUT ROWID;
+-- stored_at: when the op was received or last resent (ms since 1970, server clock), for
+-- CanonicalStore.pruneLedger.
 CREATE TABLE IF NOT EXISTS ledger (
   user_id TEXT NOT NULL,
   key TEXT NOT NULL,
@@ -87,13 +90,16 @@ CREATE TABLE IF NOT EXISTS ledger (
   seq INTEGER NOT NULL,
   hash TEXT NOT NULL,
   ack TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
   PRIMARY KEY (user_id, key)
 ) WITHOUT ROWID;
+-- pruned_seq: the highest seq of this client whose ledger entry was pruned (0: none).
 CREATE TABLE IF NOT EXISTS clients (
   user_id TEXT NOT NULL,
   client_id TEXT NOT NULL,
   next_seq INTEGER NOT NULL,
   last_seen TEXT NOT NULL,
+  pruned_seq INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (user_id, client_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS server_meta (
@@ -117,16 +123,29 @@ export function openServerDb(file: string): Db {
   }
   db.exec(SCHEMA);
   // Schema 1 → 2: tokens learn when they were last seen (invites came with the schema above).
-  const hasLastSeen = () => (db.prepare(`PRAGMA table_info(tokens)`).all() as Array<{ name: string }>).some((c) => c.name === 'last_seen_at');
-  if (!hasLastSeen()) {
-    db.transaction(() => {
-      if (!hasLastSeen()) db.exec(`ALTER TABLE tokens ADD COLUMN last_seen_at TEXT`);
-    }).immediate();
-  }
+  migrate(db, 'tokens', 'last_seen_at', () => db.exec(`ALTER TABLE tokens ADD COLUMN last_seen_at TEXT`));
+  // Schema 2 → 3: ledger entries get a time to be pruned by (those already there: the migration's
+  // time, as a column default, so a large ledger is not rewritten), and clients the seq below
+  // which pruned entries were.
+  migrate(db, 'ledger', 'stored_at', () => {
+    db.exec(`ALTER TABLE ledger ADD COLUMN stored_at INTEGER NOT NULL DEFAULT ${Date.now()}`);
+    db.exec(`ALTER TABLE clients ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0`);
+  });
   db.exec(`CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id)`);
+  db.exec(`CREATE INDEX IF NOT EXISTS ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   db.prepare(`INSERT OR IGNORE INTO server_meta (key, value) VALUES ('version', '0')`).run();
   return db;
+}
+
+/** One migration step, in one transaction, unless `column` of `table` is there already. */
+function migrate(db: Db, table: string, column: string, step: () => void): void {
+  const done = () => (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+  if (done()) return;
+  // Another process may be opening the same file: look again once holding the write lock.
+  db.transaction(() => {
+    if (!done()) step();
+  }).immediate();
 }
 
 export function readServerVersion(db: Db): number {

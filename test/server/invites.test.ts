@@ -9,7 +9,7 @@ import { INVITE_TTL_MS, accessListSchema, inviteCreatedSchema, responseSchema, t
 import { authenticate } from '../../server/auth.ts';
 import { hashInviteCode } from '../../server/access.ts';
 import { CanonicalStore } from '../../server/canonical-store.ts';
-import { openServerDb } from '../../server/db.ts';
+import { openServerDb, SCHEMA_VERSION } from '../../server/db.ts';
 import { joinWithCode, startServer, tempDir, type TestServer } from '../helpers.ts';
 import { WsPeer, makeOp, seedCoach, traineeUser, uuid, type Msg } from './support.ts';
 
@@ -415,7 +415,7 @@ describe('the database', () => {
       assert.ok(columns.includes('last_seen_at'));
       assert.equal(db.prepare(`SELECT COUNT(*) FROM invites`).pluck().get(), 0);
       assert.equal(authenticate(db, 'old-token')?.id, 'coach-1');
-      assert.equal(db.pragma('user_version', { simple: true }), 2);
+      assert.equal(db.pragma('user_version', { simple: true }), SCHEMA_VERSION);
     } finally {
       db.close();
     }
