@@ -1,41 +1,25 @@
-import { createHash } from 'node:crypto';
-import { checkOp, isEntity, type Ack, type AccessRevoked, type Entity, type Fields, type Op, type Row, type TraineeAccess } from '../protocol/index.ts';
+import type { AccessRevoked, Entity, Row, TraineeAccess } from '../protocol/index.ts';
 import { SqliteAccessStore, type AccessStore, type IssuedInvite, type RedeemResult } from './access.ts';
 import type { User } from './auth.ts';
 import { isTransientDbError, readServerVersion, type Db } from './db.ts';
-import { explain, resolveOp, type RowMeta, type Writer } from './resolver.ts';
-import { decodeRowMeta, encodeRowMeta } from './row-meta.ts';
-import { placeRow, writeForbidden, type Placement, type PlacedRow } from './scope.ts';
+import { encodeRowMeta } from './row-meta.ts';
+import {
+  audience,
+  CatchUpPlan,
+  pushSteps,
+  runSync,
+  toRecord,
+  UnavailableError,
+  type DbRow,
+  type PushOutcome,
+  type RawOp,
+  type RowRecord,
+  type StoreRequest,
+  type VersionClock,
+} from './store-core.ts';
 
-interface RowRecord extends PlacedRow {
-  version: number;
-  by: string;
-  meta: RowMeta;
-}
-
-/** The columns catch-up sends (no write metadata). */
-interface WireDbRow {
-  entity: Entity;
-  id: string;
-  version: number;
-  deleted: number;
-  fields: string;
-  by: string;
-}
-
-interface DbRow extends WireDbRow {
-  meta: string;
-  coach_id: string | null;
-  trainee_id: string | null;
-  owner_id: string | null;
-  parent_id: string | null;
-  ref_id: string | null;
-}
-
-function wireRow(r: WireDbRow): Row {
-  const deleted = r.deleted === 1;
-  return { entity: r.entity, id: r.id, version: r.version, deleted, fields: deleted ? {} : (JSON.parse(r.fields) as Fields), by: r.by };
-}
+export { opContent, opContentHash, stableStringify } from './op-content.ts';
+export { toWireRow, UnavailableError, type PushOutcome } from './store-core.ts';
 
 /** A catch-up being read page by page (see CanonicalStore.catchUpCursor). */
 export interface CatchUpCursor {
@@ -44,28 +28,6 @@ export interface CatchUpCursor {
   /** The next rows (at most `limit`); empty when the catch-up is complete. */
   next(limit: number): Row[];
 }
-
-export interface PushOutcome {
-  acks: Ack[];
-  /** Set when an op arrived ahead of the seq the server expects; the rest were ignored. */
-  expectedSeq?: number;
-  /** Rows to send, per user id: canonical rows, and tombstones for rows that left their scope. */
-  changes: Map<string, Row[]>;
-  version: number;
-}
-
-export class UnavailableError extends Error {}
-
-/** A row a push changed: who saw it before, and what it is now (when written). */
-interface TouchedRow {
-  entity: Entity;
-  id: string;
-  before: Set<string>;
-  current?: RowRecord;
-}
-
-/** Notes a row before the push changes it; `now` is its new state when the push wrote it. */
-type Touch = (before: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord) => void;
 
 /** How long ledger entries are kept by default (see pruneLedger). */
 export const DEFAULT_LEDGER_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
@@ -84,93 +46,6 @@ const LEDGER_PRUNE_BATCH = 500;
  */
 const LEDGER_SETTLED_MS = 24 * 60 * 60 * 1000;
 
-/** Child entity whose placement follows a parent's, for cascades when a parent moves. */
-const CHILD_OF: Partial<Record<Entity, Entity>> = { program: 'workout', workout: 'prescription', session: 'set_log' };
-
-/** JSON with sorted keys. Below 16 levels (valid ops have 3) it stops: such ops are invalid anyway. */
-export function stableStringify(value: unknown, depth = 0): string {
-  if (depth > 16) return '"…"';
-  if (Array.isArray(value)) return `[${value.map((v) => stableStringify(v, depth + 1)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.keys(value as object)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k], depth + 1)}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-const OP_KEYS = new Set(['key', 'seq', 'at', 'entity', 'id', 'action', 'fields', 'baseVersion']);
-
-/**
- * stableStringify of an op's content for the usual shape (the op's own keys, flat fields),
- * without sorting the op's keys or recursing; undefined for any other shape. Its output is
- * byte for byte the generic one: ledger hashes stored before it still match.
- */
-function plainOpContent(raw: Record<string, unknown>): string | undefined {
-  const keys = Object.keys(raw);
-  if (keys.length !== OP_KEYS.size || !keys.every((k) => OP_KEYS.has(k))) return undefined;
-  const fields = raw.fields;
-  if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
-  let f = '';
-  for (const k of Object.keys(fields).sort()) {
-    const v = (fields as Record<string, unknown>)[k];
-    if (v !== null && typeof v === 'object') return undefined;
-    f += `${f ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`;
-  }
-  const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? stableStringify(v, 1) : (JSON.stringify(v) ?? 'null'));
-  return `{"action":${leaf(raw.action)},"at":${leaf(raw.at)},"baseVersion":${leaf(raw.baseVersion)},"entity":${leaf(raw.entity)},"fields":{${f}},"id":${leaf(raw.id)},"key":${leaf(raw.key)}}`;
-}
-
-/** The content of an op that its idempotency key stands for (everything but its seq). */
-export function opContentHash(raw: Record<string, unknown>): string {
-  return createHash('sha256').update(opContent(raw)).digest('base64url');
-}
-
-export function opContent(raw: Record<string, unknown>): string {
-  const plain = plainOpContent(raw);
-  if (plain !== undefined) return plain;
-  const { seq: _seq, ...content } = raw;
-  return stableStringify(content);
-}
-
-function toRecord(r: DbRow): RowRecord {
-  return {
-    entity: r.entity,
-    id: r.id,
-    version: r.version,
-    deleted: r.deleted === 1,
-    fields: JSON.parse(r.fields) as Fields,
-    by: r.by,
-    meta: decodeRowMeta(r.meta),
-    coachId: r.coach_id,
-    traineeId: r.trainee_id,
-    ownerId: r.owner_id,
-    parentId: r.parent_id,
-    refId: r.ref_id,
-  };
-}
-
-export function toWireRow(r: RowRecord): Row {
-  return { entity: r.entity, id: r.id, version: r.version, deleted: r.deleted, fields: r.deleted ? {} : r.fields, by: r.by };
-}
-
-/** Rows whose refId names an exercise: a live one shows the exercise to its trainee. */
-function refersToExercise(entity: Entity): boolean {
-  return entity === 'prescription' || entity === 'max';
-}
-
-/** Trainees see an exercise through live prescriptions in their programs and their live maxes. */
-function exerciseAudienceMayChange(before: RowRecord | undefined, after: RowRecord): boolean {
-  if (!before) return after.traineeId !== null;
-  if (before.traineeId === null && after.traineeId === null) return false;
-  return before.refId !== after.refId || before.traineeId !== after.traineeId || before.deleted !== after.deleted;
-}
-
-function placementChanged(a: Placement, b: Placement): boolean {
-  return a.coachId !== b.coachId || a.traineeId !== b.traineeId || a.parentId !== b.parentId || a.refId !== b.refId;
-}
-
 /**
  * The server's canonical state: applies pushes (one transaction each) by the domain rules,
  * keeps the idempotency ledger and per-client seqs, and answers catch-up by scope.
@@ -188,12 +63,12 @@ function scopePages(db: Db, column: 'coach_id' | 'trainee_id') {
 }
 
 export class CanonicalStore implements AccessStore {
-  private version: number;
+  private readonly clock: VersionClock;
   private readonly stmts;
   private readonly access: SqliteAccessStore;
 
   constructor(readonly db: Db) {
-    this.version = readServerVersion(db);
+    this.clock = { version: readServerVersion(db) };
     this.access = new SqliteAccessStore(db);
     this.stmts = {
       getRow: db.prepare(`SELECT * FROM canonical_rows WHERE entity = ? AND id = ?`),
@@ -273,7 +148,7 @@ export class CanonicalStore implements AccessStore {
   }
 
   get currentVersion(): number {
-    return this.version;
+    return this.clock.version;
   }
 
   nextSeq(userId: string, clientId: string): number {
@@ -288,28 +163,64 @@ export class CanonicalStore implements AccessStore {
   /** Who may see a row now (undefined when there is no such row): an oracle for simulations. */
   audienceOf(entity: Entity, id: string): { version: number; users: Set<string> } | undefined {
     const row = this.load(entity, id);
-    return row && { version: row.version, users: this.audience(row) };
+    return row && { version: row.version, users: runSync(audience(row), this.answer) };
   }
 
-  /** Everyone who may see this row now. */
-  private audience(r: RowRecord): Set<string> {
-    const users = new Set<string>();
-    if (r.entity === 'settings') {
-      if (r.ownerId) users.add(r.ownerId);
-      return users;
+  /** Answers the shared logic's requests (store-core.ts) with this file's statements. */
+  private readonly answer = (r: StoreRequest): unknown => {
+    const s = this.stmts;
+    switch (r.op) {
+      case 'row':
+        return this.load(r.entity, r.id);
+      case 'children':
+        return (s.children.all(r.parentId, r.entity) as DbRow[]).map(toRecord);
+      case 'exerciseTrainees':
+        return s.exerciseTrainees.all(r.exerciseId, r.exerciseId);
+      case 'ledgerGet':
+        return s.ledgerGet.get(r.userId, r.key);
+      case 'ledgerPut':
+        return void s.ledgerPut.run(r.userId, r.key, r.clientId, r.seq, r.hash, r.ack, r.storedAt);
+      case 'ledgerTouch':
+        return void s.ledgerTouch.run(r.storedAt, r.userId, r.key);
+      case 'nextSeq':
+        return this.nextSeq(r.userId, r.clientId);
+      case 'prunedSeq':
+        return (s.clientPrunedSeq.get(r.userId, r.clientId) as number | undefined) ?? 0;
+      case 'clientPut':
+        return void s.clientPut.run(r.userId, r.clientId, r.nextSeq, r.lastSeen);
+      case 'putRow':
+        return void this.write(r.row);
+      case 'relink':
+        return void s.relink.run(r.coachId, r.traineeId, r.version, r.entity, r.id);
+      case 'bump':
+        return void s.bump.run(r.version, r.entity, r.id);
+      case 'exitPut':
+        return void s.exitPut.run(r.userId, r.version, r.entity, r.id);
+      case 'setVersion':
+        return void s.setVersion.run(String(r.version));
+      case 'savepoint':
+        return this.db.transaction(() => runSync(r.body(), this.answer))();
+      case 'scopePage': {
+        const pages = r.column === 'coach_id' ? s.coachPages : s.traineePages;
+        return r.after
+          ? pages.after.all(r.userId, r.after.version, r.after.entity, r.after.id, r.upto, r.limit)
+          : pages.first.all(r.userId, r.since, r.upto, r.limit);
+      }
+      case 'ownRows':
+        return s.ownRows.all(r.userId, r.since, r.upto);
+      case 'traineeExercises':
+        return s.traineeExercises.all(r.since, r.upto, r.traineeId, r.traineeId);
+      case 'exitsSince':
+        return s.exitsSince.all(r.userId, r.since, r.upto);
     }
-    if (r.coachId) users.add(r.coachId);
-    if (r.traineeId) users.add(r.traineeId);
-    if (r.entity === 'exercise') for (const t of this.stmts.exerciseTrainees.all(r.id, r.id) as string[]) users.add(t);
-    return users;
-  }
+  };
 
   /**
    * Applies one push from one client in one transaction. Throws UnavailableError when the
    * database is passingly unable to commit; nothing is applied then.
    */
-  push(user: User, clientId: string, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number): PushOutcome {
-    const versionBefore = this.version;
+  push(user: User, clientId: string, ops: RawOp[], receivedAt: number): PushOutcome {
+    const versionBefore = this.clock.version;
     try {
       try {
         return this.pushTx(user, clientId, ops, receivedAt, false);
@@ -317,11 +228,11 @@ export class CanonicalStore implements AccessStore {
         if (isTransientDbError(error)) throw error;
         // An op failed unexpectedly: run the push again, each op in a savepoint of its own,
         // so that op alone is rejected and the queue behind it moves on.
-        this.version = versionBefore;
+        this.clock.version = versionBefore;
         return this.pushTx(user, clientId, ops, receivedAt, true);
       }
     } catch (error) {
-      this.version = versionBefore;
+      this.clock.version = versionBefore;
       if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
       throw error;
     }
@@ -332,8 +243,8 @@ export class CanonicalStore implements AccessStore {
    * A push that fails unexpectedly gets its error in place of an outcome and the others go
    * on; a passing fault (UnavailableError) or a failed commit applies none of them.
    */
-  pushGroup(pushes: Array<{ user: User; clientId: string; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number }>): Array<PushOutcome | Error> {
-    const versionBefore = this.version;
+  pushGroup(pushes: Array<{ user: User; clientId: string; ops: RawOp[]; receivedAt: number }>): Array<PushOutcome | Error> {
+    const versionBefore = this.clock.version;
     try {
       return this.db.transaction(() =>
         pushes.map(({ user, clientId, ops, receivedAt }) => {
@@ -346,92 +257,21 @@ export class CanonicalStore implements AccessStore {
         }),
       )();
     } catch (error) {
-      this.version = versionBefore;
+      this.clock.version = versionBefore;
       if (isTransientDbError(error)) throw new UnavailableError((error as Error).message);
       throw error;
     }
   }
 
-  private pushTx(
-    user: User,
-    clientId: string,
-    ops: Array<Record<string, unknown> & { key: string; seq: number }>,
-    receivedAt: number,
-    careful: boolean,
-  ): PushOutcome {
-    const writer: Writer = { userId: user.id, role: user.role, clientId };
-    const versionBefore = this.version;
-    return this.db.transaction(() => {
-      let expected = this.nextSeq(user.id, clientId);
-      const startSeq = expected;
-      const acks: Ack[] = [];
-      const touched = new Map<string, TouchedRow>();
-      const record = (row: TouchedRow) => {
-        const k = `${row.entity}\u0000${row.id}`;
-        const entry = touched.get(k);
-        if (!entry) touched.set(k, row);
-        else if (row.current) entry.current = row.current;
-      };
-      // Who saw a row is read before the op changes it (the audience comes from the database).
-      const noted = (r: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord): TouchedRow => ({
-        entity,
-        id,
-        before: r ? this.audience(r) : new Set(),
-        ...(now ? { current: now } : {}),
-      });
-      // A row touched again in this push keeps the audience noted the first time: only its
-      // current state moves on (an exercise prescribed 300 times is not asked 300 times).
-      const touch: Touch = (r, entity, id, now) => {
-        const entry = touched.get(`${entity}\u0000${id}`);
-        if (!entry) record(noted(r, entity, id, now));
-        else if (now) entry.current = now;
-      };
-      let expectedSeq: number | undefined;
-
-      for (const raw of ops) {
-        const hash = opContentHash(raw);
-        const stored = this.stmts.ledgerGet.get(user.id, raw.key) as { hash: string; ack: string } | undefined;
-        if (raw.seq < expected) {
-          if (stored) acks.push(this.replay(user.id, raw, hash, stored, receivedAt));
-          else acks.push(raw.seq <= this.prunedSeq(user.id, clientId) ? prunedReplay(raw) : seqReused(raw));
-          continue;
-        }
-        if (raw.seq > expected) {
-          expectedSeq = expected;
-          break;
-        }
-        expected++;
-        if (stored) {
-          acks.push(this.replay(user.id, raw, hash, stored, receivedAt));
-          continue;
-        }
-        let ack: Ack;
-        if (!careful) ack = this.applyOne(raw, writer, user, receivedAt, touch);
-        else {
-          // Touches are staged so a failed op leaves nothing to broadcast.
-          const staged: TouchedRow[] = [];
-          const versionBeforeOp = this.version;
-          try {
-            ack = this.db.transaction(() => this.applyOne(raw, writer, user, receivedAt, (...args) => staged.push(noted(...args))))();
-            for (const row of staged) record(row);
-          } catch (error) {
-            if (isTransientDbError(error)) throw error;
-            this.version = versionBeforeOp;
-            console.error(`push from ${user.id}/${clientId}: op ${raw.key} failed`, error);
-            ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
-          }
-        }
-        this.stmts.ledgerPut.run(user.id, raw.key, clientId, raw.seq, hash, JSON.stringify(ack), receivedAt);
-        acks.push(ack);
-      }
-
-      const changes = this.settleTouched(touched, versionBefore, user.id);
-      if (expected !== startSeq) this.stmts.clientPut.run(user.id, clientId, expected, new Date(receivedAt).toISOString());
-      if (this.version !== versionBefore) this.stmts.setVersion.run(String(this.version));
-      const outcome: PushOutcome = { acks, changes, version: this.version };
-      if (expectedSeq !== undefined) outcome.expectedSeq = expectedSeq;
-      return outcome;
-    })();
+  private pushTx(user: User, clientId: string, ops: RawOp[], receivedAt: number, careful: boolean): PushOutcome {
+    return this.db.transaction(() =>
+      runSync(
+        pushSteps(this.clock, user, clientId, ops, receivedAt, careful, isTransientDbError, (error, key) =>
+          console.error(`push from ${user.id}/${clientId}: op ${key} failed`, error),
+        ),
+        this.answer,
+      ),
+    )();
   }
 
   private prunedSeq(userId: string, clientId: string): number {
@@ -474,89 +314,6 @@ export class CanonicalStore implements AccessStore {
   }
 
   /** An op the ledger holds: its stored ack again (the entry renewed), or a refusal for other content. */
-  private replay(userId: string, raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string }, receivedAt: number): Ack {
-    if (stored.hash !== hash) return keyReused(raw);
-    this.stmts.ledgerTouch.run(receivedAt, userId, raw.key);
-    return { ...(JSON.parse(stored.ack) as Ack), seq: raw.seq, replay: true };
-  }
-
-  private applyOne(
-    raw: Record<string, unknown> & { key: string; seq: number },
-    writer: Writer,
-    user: User,
-    receivedAt: number,
-    touch: Touch,
-  ): Ack {
-    const base = { type: 'ack' as const, key: raw.key, seq: raw.seq, replay: false };
-    const checked = checkOp(raw);
-    if (!checked.ok) return { ...base, status: 'rejected', reason: 'invalid', message: checked.message };
-    const op = checked.op;
-    const existing = this.load(op.entity, op.id);
-
-    const lookup = (entity: Entity, id: string) => this.load(entity, id);
-    let after: Placement | undefined = existing;
-    if (op.action === 'put' || (op.action === 'patch' && existing && !existing.deleted)) {
-      const merged = op.action === 'put' ? op.fields : { ...existing!.fields, ...op.fields };
-      const placed = placeRow(op.entity, op.id, merged, lookup);
-      if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
-      after = placed.placement;
-    }
-    if (after) {
-      const forbidden = writeForbidden(user, op, existing, after);
-      if (forbidden) return { ...base, status: 'rejected', reason: 'forbidden', message: forbidden };
-    }
-
-    const version = this.version + 1;
-    const at = Math.min(Date.parse(op.at), receivedAt);
-    const resolution = resolveOp(existing, op, writer, at, version);
-    if (resolution.status === 'rejected') return { ...base, ...resolution };
-    if (resolution.status === 'superseded') {
-      const ack: Ack = { ...base, status: 'superseded', version: existing?.version ?? 0, reason: resolution.reason };
-      if (resolution.dropped.length) ack.dropped = resolution.dropped;
-      ack.message = explain(resolution.reason, resolution.dropped, op.entity);
-      return ack;
-    }
-
-    // Where the row sits follows the fields it keeps: a dropped traineeId must not move it.
-    let placement = after ?? existing!;
-    if (!resolution.next.deleted && resolution.dropped.length > 0) {
-      const placed = placeRow(op.entity, op.id, resolution.next.fields, lookup);
-      if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
-      placement = placed.placement;
-    }
-    this.version = version;
-    const next: RowRecord = {
-      entity: op.entity,
-      id: op.id,
-      version,
-      by: writer.userId,
-      deleted: resolution.next.deleted,
-      fields: resolution.next.fields,
-      meta: resolution.next.meta,
-      coachId: placement.coachId,
-      traineeId: placement.traineeId,
-      ownerId: placement.ownerId,
-      parentId: placement.parentId,
-      refId: placement.refId,
-    };
-    // Everything whose audience this op may change is noted before anything is written.
-    touch(existing, op.entity, op.id, next);
-    if (refersToExercise(op.entity) && exerciseAudienceMayChange(existing, next)) {
-      if (existing?.refId) touch(this.load('exercise', existing.refId), 'exercise', existing.refId);
-      if (next.refId && next.refId !== existing?.refId) touch(this.load('exercise', next.refId), 'exercise', next.refId);
-    }
-    this.write(next);
-    if (existing && placementChanged(existing, next)) this.relinkChildren(next, version, touch);
-
-    const ack: Ack = { ...base, status: resolution.status, version };
-    if (resolution.dropped.length) ack.dropped = resolution.dropped;
-    if (resolution.reason) {
-      ack.reason = resolution.reason;
-      ack.message = explain(resolution.reason, resolution.dropped, op.entity);
-    }
-    return ack;
-  }
-
   private write(r: RowRecord): void {
     this.stmts.putRow.run({
       entity: r.entity,
@@ -572,58 +329,6 @@ export class CanonicalStore implements AccessStore {
       parentId: r.parentId,
       refId: r.refId,
     });
-  }
-
-  /** A parent moved to another trainee (or coach): its descendants follow, with new versions. */
-  private relinkChildren(parent: RowRecord, version: number, touch: Touch): void {
-    const childEntity = CHILD_OF[parent.entity];
-    if (!childEntity) return;
-    for (const row of this.stmts.children.all(parent.id, childEntity) as DbRow[]) {
-      const child = toRecord(row);
-      if (child.coachId === parent.coachId && child.traineeId === parent.traineeId) continue;
-      const moved = { ...child, coachId: parent.coachId, traineeId: parent.traineeId, version };
-      touch(child, child.entity, child.id, moved);
-      if (child.entity === 'prescription' && child.refId) touch(this.load('exercise', child.refId), 'exercise', child.refId);
-      this.stmts.relink.run(parent.coachId, parent.traineeId, version, child.entity, child.id);
-      this.relinkChildren(moved, version, touch);
-    }
-  }
-
-  /**
-   * After a push: every row it touched goes to everyone who sees it now; everyone who saw it
-   * before and no longer does gets a tombstone, live and (through scope_exits) in catch-up.
-   */
-  private settleTouched(
-    touched: Map<string, TouchedRow>,
-    versionBefore: number,
-    writerId: string,
-  ): Map<string, Row[]> {
-    const changes = new Map<string, Row[]>();
-    const send = (userId: string, row: Row) => {
-      const list = changes.get(userId);
-      if (list) list.push(row);
-      else changes.set(userId, [row]);
-    };
-    for (const { entity, id, before, current: written } of touched.values()) {
-      const current = written ?? this.load(entity, id);
-      if (!current) continue;
-      const after = this.audience(current);
-      const left = [...before].filter((u) => !after.has(u));
-      const joined = [...after].some((u) => !before.has(u));
-      if (current.version <= versionBefore) {
-        if (!left.length && !joined) continue;
-        // Only its audience changed (an exercise seen through a program): give it a new version.
-        current.version = ++this.version;
-        this.stmts.bump.run(current.version, entity, id);
-      }
-      const row = toWireRow(current);
-      for (const userId of after) send(userId, row);
-      for (const userId of left) {
-        this.stmts.exitPut.run(userId, current.version, entity, id);
-        send(userId, { entity, id, version: current.version, deleted: true, fields: {}, by: writerId });
-      }
-    }
-    return changes;
   }
 
   /**
@@ -647,100 +352,7 @@ export class CanonicalStore implements AccessStore {
    * made), so nothing is missed and nothing is sent in an older state than the live one.
    */
   catchUpCursor(user: { id: string; role: string }, since: number): CatchUpCursor {
-    const upto = this.version;
-    const coach = user.role === 'coach';
-    const { first, after } = coach ? this.stmts.coachPages : this.stmts.traineePages;
-    // Settings and, for a trainee, the exercises seen through their prescriptions and maxes: a few rows,
-    // merged into the main scan by version.
-    const extras = [
-      ...(this.stmts.ownRows.all(user.id, since, upto) as WireDbRow[]),
-      ...(coach ? [] : (this.stmts.traineeExercises.all(since, upto, user.id, user.id) as WireDbRow[])),
-    ].sort((a, b) => a.version - b.version);
-    let last: WireDbRow | undefined;
-    let buffer: WireDbRow[] = [];
-    let scanned = false;
-    let exits: Row[] | undefined;
-    const readPage = (limit: number): WireDbRow[] =>
-      (last ? after.all(user.id, last.version, last.entity, last.id, upto, limit) : first.all(user.id, since, upto, limit)) as WireDbRow[];
-    return {
-      version: upto,
-      next: (limit: number): Row[] => {
-        const out: Row[] = [];
-        while (out.length < limit) {
-          if (buffer.length === 0 && !scanned) {
-            buffer = readPage(limit);
-            if (buffer.length < limit) scanned = true;
-            last = buffer[buffer.length - 1] ?? last;
-          }
-          const main = buffer[0];
-          const extra = extras[0];
-          if (!main && !extra) break;
-          out.push(wireRow(!extra || (main && main.version <= extra.version) ? buffer.shift()! : extras.shift()!));
-        }
-        if (out.length < limit) {
-          exits ??= this.exitTombstones(user, since, upto);
-          out.push(...exits.splice(0, limit - out.length));
-        }
-        return out;
-      },
-    };
+    const plan = new CatchUpPlan(user, since, this.clock.version);
+    return { version: plan.upto, next: (limit: number) => runSync(plan.next(limit), this.answer) };
   }
-
-  /** Tombstones for rows that left the user's scope in (since, upto] and are not back in it. */
-  private exitTombstones(user: { id: string }, since: number, upto: number): Row[] {
-    const rows: Row[] = [];
-    for (const exit of this.stmts.exitsSince.all(user.id, since, upto) as Array<{ entity: Entity; id: string; version: number }>) {
-      if (!isEntity(exit.entity)) continue;
-      const current = this.load(exit.entity, exit.id);
-      // Back in scope: the scan (or a live frame, when it came back after `upto`) carries it.
-      if (current && this.audience(current).has(user.id)) continue;
-      rows.push({ entity: exit.entity, id: exit.id, version: exit.version, deleted: true, fields: {}, by: current?.by ?? '' });
-    }
-    return rows;
-  }
-}
-
-/**
- * The ack of an op whose seq is below the client's nextSeq and at or below the highest seq whose
- * ledger entry was pruned, with a key the ledger no longer holds: a resend of an op the server
- * took long ago (the contract: a seq below nextSeq is a duplicate, never applied twice). Its
- * stored ack is gone, so it is answered `applied` with `replay: true` and no version: the op was
- * taken once and the row as it is now reached the client in catch-up. Not `rejected`: the client
- * would show it as a failed edit and invite a retry, which would apply it a second time. Not
- * `superseded` or `partial`: CoachDesk's client writes those to the resolution journal, a note
- * about a conflict that may never have happened. `applied` makes every client drop it quietly.
- */
-function prunedReplay(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
-    status: 'applied',
-    message: 'this edit reached the server long ago; its outcome is no longer on record and the row shows its current state',
-    replay: true,
-  };
-}
-
-function seqReused(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
-    status: 'rejected',
-    reason: 'seq_reused',
-    message: `seq ${raw.seq} was already used by another edit from this install`,
-    replay: false,
-  };
-}
-
-function keyReused(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
-    status: 'rejected',
-    reason: 'idempotency_key_reused',
-    message: 'this idempotency key was already used for a different edit',
-    replay: false,
-  };
 }
