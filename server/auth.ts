@@ -20,7 +20,7 @@ export function hashToken(token: string): string {
 }
 
 /** 256 random bits. The prefix keeps a token from starting with "-", which CLIs read as an option. */
-function newToken(): string {
+export function newToken(): string {
   return `cdt_${randomBytes(32).toString('base64url')}`;
 }
 

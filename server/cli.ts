@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type pg from 'pg';
 import { collectDefaultMetrics } from 'prom-client';
 import { addCoach, addTraineeToken, revokeTokens } from './auth.ts';
 import { backupServerFile } from './backup.ts';
@@ -11,6 +12,9 @@ import { CanonicalStore } from './canonical-store.ts';
 import { openServerDb, type Db } from './db.ts';
 import { DEFAULT_APP_DIR } from './http-app.ts';
 import { SyncServer } from './sync-server.ts';
+import { PgAccessStore } from './pg/access.ts';
+import * as pgAuth from './pg/auth.ts';
+import { describePgError, isPgUrl, migratePg, openPgPool, redactPgUrl } from './pg/schema.ts';
 
 const USAGE = `usage:
   npm run server -- serve --db ./sync.db [--host 127.0.0.1] [--port 8787]
@@ -26,7 +30,11 @@ const USAGE = `usage:
   npm run server -- add-trainee-token --db ./sync.db --trainee <traineeId>
   npm run server -- invite --db ./sync.db --trainee <traineeId> [--base-url http://127.0.0.1:8787] [--coach <coachId>]
   npm run server -- revoke-token --db ./sync.db (--token T | --user <userId>)
+        these four take --postgres postgres://user@host/db in place of --db (a shared PostgreSQL
+        store, migrated first)
   npm run server -- backup --db ./sync.db --to ./backup.db   (online and consistent, while serving; never overwrites)`;
+
+const ADMIN_COMMANDS = new Set(['add-coach', 'add-trainee-token', 'invite', 'revoke-token']);
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_SCRIPT = join(ROOT, 'scripts', 'build-trainee.mjs');
@@ -145,12 +153,95 @@ async function buildTraineeAppIfMissing(): Promise<void> {
 }
 
 /** Runs one admin command on the database file and prints its result as JSON. */
-function withDb(file: string, command: (db: Db) => unknown): void {
+async function withDb(file: string, command: (db: Db) => unknown): Promise<void> {
   const db = openServerDb(file);
   try {
-    console.log(JSON.stringify(command(db)));
+    console.log(JSON.stringify(await command(db)));
   } finally {
     db.close();
+  }
+}
+
+/** Runs one admin command on the PostgreSQL database, migrated first, and prints its result as JSON. */
+async function withPostgres(url: string, command: (pool: pg.Pool) => Promise<unknown>): Promise<void> {
+  const pool = openPgPool(url, { max: 2 });
+  try {
+    try {
+      await migratePg(pool);
+    } catch (error) {
+      throw new Error(`PostgreSQL at ${redactPgUrl(url)}: ${describePgError(error)}`);
+    }
+    console.log(JSON.stringify(await command(pool)));
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Where an admin command runs: exactly one of --db FILE and --postgres URL. */
+type AdminStore = { file: string } | { url: string };
+
+function adminStore(db: string | undefined, postgres: string | undefined): AdminStore {
+  if (db !== undefined && postgres !== undefined) fail('give --db FILE or --postgres URL, not both');
+  if (postgres !== undefined) {
+    if (!isPgUrl(postgres)) fail(`--postgres must be a postgres:// or postgresql:// URL, not "${redactPgUrl(postgres)}"`);
+    return { url: postgres };
+  }
+  if (!db) fail('--db FILE or --postgres URL is required');
+  return { file: db };
+}
+
+/** What `invite` prints, made by a store of either kind as the trainee's coach. */
+async function invite(
+  store: Pick<PgAccessStore, 'traineeOwner' | 'createInvite'> | Pick<CanonicalStore, 'traineeOwner' | 'createInvite'>,
+  trainee: string,
+  coach: string | undefined,
+  base: string,
+): Promise<{ code: string; url: string; expiresAt: string }> {
+  const owner = await store.traineeOwner(trainee);
+  if (!owner) throw new Error(`no trainee with id ${trainee}: the coach must create (and sync) the trainee first`);
+  if (owner.deleted) throw new Error(`trainee ${trainee} has been deleted`);
+  if (coach !== undefined && coach !== owner.coachId) throw new Error(`trainee ${trainee} is not a trainee of coach ${coach}`);
+  const made = (await store.createInvite(owner.coachId, trainee, new Date()))!;
+  return { code: made.code, url: `${base}/join#${made.code}`, expiresAt: made.expiresAt };
+}
+
+/** add-coach, add-trainee-token, invite and revoke-token, on either store. */
+async function admin(
+  command: string,
+  store: AdminStore,
+  values: { name?: string; trainee?: string; token?: string; user?: string; coach?: string; 'base-url'?: string },
+): Promise<void> {
+  const run = (onFile: (db: Db) => unknown, onPostgres: (pool: pg.Pool) => Promise<unknown>) =>
+    'url' in store ? withPostgres(store.url, onPostgres) : withDb(store.file, onFile);
+  switch (command) {
+    case 'add-coach': {
+      if (!values.name) fail('--name is required');
+      const name = values.name;
+      return run((db) => addCoach(db, name), (pool) => pgAuth.addCoach(pool, name));
+    }
+    case 'add-trainee-token': {
+      if (!values.trainee) fail('--trainee <traineeId> is required');
+      const trainee = values.trainee;
+      return run((db) => addTraineeToken(db, trainee), (pool) => pgAuth.addTraineeToken(pool, trainee));
+    }
+    case 'invite': {
+      if (!values.trainee) fail('--trainee <traineeId> is required');
+      const trainee = values.trainee;
+      const base = baseUrl('--base-url', values['base-url'] ?? DEFAULT_BASE_URL);
+      const coach = values.coach;
+      if ('file' in store && !existsSync(store.file)) throw new Error(`no database at ${store.file}`);
+      return run(
+        (db) => invite(new CanonicalStore(db), trainee, coach, base),
+        (pool) => invite(new PgAccessStore(pool), trainee, coach, base),
+      );
+    }
+    case 'revoke-token': {
+      const by = { token: values.token, userId: values.user };
+      return run(
+        (db) => ({ revoked: revokeTokens(db, by) }),
+        async (pool) => ({ revoked: await pgAuth.revokeTokens(pool, by) }),
+      );
+    }
   }
 }
 
@@ -162,6 +253,7 @@ async function main(argv: string[]): Promise<void> {
       args: rest,
       options: {
         db: { type: 'string' },
+        postgres: { type: 'string' },
         host: { type: 'string' },
         port: { type: 'string' },
         name: { type: 'string' },
@@ -188,6 +280,10 @@ async function main(argv: string[]): Promise<void> {
   if (!command || command === 'help' || command === '--help') {
     console.log(USAGE);
     return;
+  }
+  if (ADMIN_COMMANDS.has(command)) return admin(command, adminStore(values.db, values.postgres), values);
+  if (values.postgres !== undefined && (command === 'serve' || command === 'backup')) {
+    fail(command === 'serve' ? 'serve --postgres is not available yet' : 'backup takes --db FILE only: back up PostgreSQL with pg_dump');
   }
   if (!values.db) fail('--db FILE is required');
 
@@ -254,40 +350,11 @@ async function main(argv: string[]): Promise<void> {
       }
       return;
     }
-    case 'add-coach': {
-      if (!values.name) fail('--name is required');
-      const name = values.name;
-      return withDb(values.db, (db) => addCoach(db, name));
-    }
-    case 'add-trainee-token': {
-      if (!values.trainee) fail('--trainee <traineeId> is required');
-      const trainee = values.trainee;
-      return withDb(values.db, (db) => addTraineeToken(db, trainee));
-    }
-    case 'invite': {
-      if (!values.trainee) fail('--trainee <traineeId> is required');
-      const trainee = values.trainee;
-      const base = baseUrl('--base-url', values['base-url'] ?? DEFAULT_BASE_URL);
-      const coach = values.coach;
-      if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
-      return withDb(values.db, (db) => {
-        const store = new CanonicalStore(db);
-        const owner = store.traineeOwner(trainee);
-        if (!owner) throw new Error(`no trainee with id ${trainee}: the coach must create (and sync) the trainee first`);
-        if (owner.deleted) throw new Error(`trainee ${trainee} has been deleted`);
-        if (coach !== undefined && coach !== owner.coachId) throw new Error(`trainee ${trainee} is not a trainee of coach ${coach}`);
-        const invite = store.createInvite(owner.coachId, trainee, new Date())!;
-        return { code: invite.code, url: `${base}/join#${invite.code}`, expiresAt: invite.expiresAt };
-      });
-    }
     case 'backup': {
       if (!values.to) fail('--to FILE is required (a new file: a backup never overwrites)');
       if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
       console.log(JSON.stringify({ to: values.to, ...(await backupServerFile(values.db, values.to)) }));
       return;
-    }
-    case 'revoke-token': {
-      return withDb(values.db, (db) => ({ revoked: revokeTokens(db, { token: values.token, userId: values.user }) }));
     }
     default:
       fail(`unknown command "${command}"`);
