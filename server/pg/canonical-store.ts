@@ -1,0 +1,269 @@
+// The canonical store on PostgreSQL, shared by several stateless server nodes. The push and
+// catch-up logic is store-core.ts's, answered here with queries. Pushes from every node take
+// one row lock (server_meta's version) for their transaction, so versions are handed out in
+// commit order: a reader that saw version N has seen everything below it. A commit sends a
+// NOTIFY poke with the new head version (never rows); each node re-reads what it needs.
+import type pg from 'pg';
+import type { Entity, Row } from '../../protocol/index.ts';
+import type { User } from '../auth.ts';
+import { encodeRowMeta } from '../row-meta.ts';
+import { CatchUpPlan, pushSteps, runAsync, toRecord, UnavailableError, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
+
+/** The channel of commit pokes: the payload is the new head version. */
+export const POKE_CHANNEL = 'coachdesk_sync';
+
+/** A catch-up read page by page from PostgreSQL. */
+export interface AsyncCatchUpCursor {
+  readonly version: number;
+  next(limit: number): Promise<Row[]>;
+}
+
+/**
+ * PostgreSQL failures that pass by themselves (the client tries again later): serialization
+ * and deadlock, lock or statement timeouts, the server going away or refusing connections.
+ */
+export function isTransientPgError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return false;
+  return (
+    code === '40001' ||
+    code === '40P01' ||
+    code === '55P03' ||
+    code === '57014' ||
+    code.startsWith('08') ||
+    code.startsWith('57P') ||
+    code === '53300' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'EPIPE'
+  );
+}
+
+const SQL = {
+  row: `SELECT * FROM canonical_rows WHERE entity = $1 AND id = $2`,
+  children: `SELECT * FROM canonical_rows WHERE parent_id = $1 AND entity = $2`,
+  exerciseTrainees: `SELECT trainee_id FROM canonical_rows WHERE ref_id = $1 AND entity = 'prescription' AND deleted = 0 AND trainee_id IS NOT NULL
+    UNION SELECT trainee_id FROM canonical_rows WHERE ref_id = $1 AND entity = 'max' AND deleted = 0`,
+  ledgerGet: `SELECT hash, ack FROM ledger WHERE user_id = $1 AND key = $2`,
+  ledgerPut: `INSERT INTO ledger (user_id, key, client_id, seq, hash, ack, stored_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  ledgerTouch: `UPDATE ledger SET stored_at = GREATEST(stored_at, $1) WHERE user_id = $2 AND key = $3`,
+  nextSeq: `SELECT next_seq FROM clients WHERE user_id = $1 AND client_id = $2`,
+  prunedSeq: `SELECT pruned_seq FROM clients WHERE user_id = $1 AND client_id = $2`,
+  clientPut: `INSERT INTO clients (user_id, client_id, next_seq, last_seen) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (user_id, client_id) DO UPDATE SET next_seq = excluded.next_seq, last_seen = excluded.last_seen`,
+  putRow: `INSERT INTO canonical_rows (entity, id, version, deleted, fields, by, meta, coach_id, trainee_id, owner_id, parent_id, ref_id)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields,
+      by = excluded.by, meta = excluded.meta, coach_id = excluded.coach_id, trainee_id = excluded.trainee_id,
+      owner_id = excluded.owner_id, parent_id = excluded.parent_id, ref_id = excluded.ref_id`,
+  relink: `UPDATE canonical_rows SET coach_id = $1, trainee_id = $2, version = $3 WHERE entity = $4 AND id = $5`,
+  bump: `UPDATE canonical_rows SET version = $1 WHERE entity = $2 AND id = $3`,
+  exitPut: `INSERT INTO scope_exits (user_id, version, entity, id) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+  setVersion: `UPDATE server_meta SET value = $1 WHERE key = 'version'`,
+  lockVersion: `SELECT value FROM server_meta WHERE key = 'version' FOR UPDATE`,
+  readVersion: `SELECT value FROM server_meta WHERE key = 'version'`,
+  poke: `SELECT pg_notify('${POKE_CHANNEL}', $1)`,
+  ownRows: `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE owner_id = $1 AND version > $2 AND version <= $3`,
+  traineeExercises: `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE entity = 'exercise' AND version > $2 AND version <= $3 AND id IN
+    (SELECT ref_id FROM canonical_rows WHERE entity = 'prescription' AND trainee_id = $1 AND deleted = 0
+     UNION SELECT ref_id FROM canonical_rows WHERE entity = 'max' AND trainee_id = $1 AND deleted = 0)`,
+  exitsSince: `SELECT entity, id, MAX(version) AS version FROM scope_exits WHERE user_id = $1 AND version > $2 AND version <= $3 GROUP BY entity, id`,
+} as const;
+
+const scopePage = (column: 'coach_id' | 'trainee_id', after: boolean) =>
+  `SELECT entity, id, version, deleted, fields, by FROM canonical_rows WHERE ${column} = $1 AND ` +
+  (after ? `(version, entity, id) > ($2, $3, $4) AND version <= $5 ORDER BY version, entity, id LIMIT $6` : `version > $2 AND version <= $3 ORDER BY version, entity, id LIMIT $4`);
+
+type Queryable = Pick<pg.PoolClient, 'query'>;
+
+/** Runs a named (prepared once per connection) statement. */
+function run<R extends pg.QueryResultRow = pg.QueryResultRow>(db: Queryable, name: string, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  return db.query<R>({ name, text, values });
+}
+
+export class PgCanonicalStore {
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly onOpFailure: (error: unknown, where: string) => void = (error, where) => console.error(`${where} failed`, error),
+  ) {}
+
+  /** The head version: every version up to it is committed. */
+  async currentVersion(): Promise<number> {
+    const { rows } = await run<{ value: string }>(this.pool, 'readVersion', SQL.readVersion, []);
+    return Number(rows[0]!.value);
+  }
+
+  async nextSeq(userId: string, clientId: string): Promise<number> {
+    const { rows } = await run<{ next_seq: number }>(this.pool, 'nextSeq', SQL.nextSeq, [userId, clientId]);
+    return rows[0]?.next_seq ?? 1;
+  }
+
+  /** Answers store-core's requests with queries on one connection (inside its transaction). */
+  private answerer(db: Queryable): (r: StoreRequest) => Promise<unknown> {
+    let savepoints = 0;
+    const answer = async (r: StoreRequest): Promise<unknown> => {
+      switch (r.op) {
+        case 'row': {
+          const { rows } = await run<DbRow>(db, 'row', SQL.row, [r.entity, r.id]);
+          return rows[0] && toRecord(rows[0]);
+        }
+        case 'children':
+          return (await run<DbRow>(db, 'children', SQL.children, [r.parentId, r.entity])).rows.map(toRecord);
+        case 'exerciseTrainees':
+          return (await run<{ trainee_id: string }>(db, 'exerciseTrainees', SQL.exerciseTrainees, [r.exerciseId])).rows.map((x) => x.trainee_id);
+        case 'ledgerGet':
+          return (await run(db, 'ledgerGet', SQL.ledgerGet, [r.userId, r.key])).rows[0];
+        case 'ledgerPut':
+          return void (await run(db, 'ledgerPut', SQL.ledgerPut, [r.userId, r.key, r.clientId, r.seq, r.hash, r.ack, r.storedAt]));
+        case 'ledgerTouch':
+          return void (await run(db, 'ledgerTouch', SQL.ledgerTouch, [r.storedAt, r.userId, r.key]));
+        case 'nextSeq':
+          return (await run<{ next_seq: number }>(db, 'nextSeq', SQL.nextSeq, [r.userId, r.clientId])).rows[0]?.next_seq ?? 1;
+        case 'prunedSeq':
+          return (await run<{ pruned_seq: number }>(db, 'prunedSeq', SQL.prunedSeq, [r.userId, r.clientId])).rows[0]?.pruned_seq ?? 0;
+        case 'clientPut':
+          return void (await run(db, 'clientPut', SQL.clientPut, [r.userId, r.clientId, r.nextSeq, r.lastSeen]));
+        case 'putRow': {
+          const w = r.row;
+          const values = [w.entity, w.id, w.version, w.deleted ? 1 : 0, JSON.stringify(w.fields), w.by, encodeRowMeta(w.meta), w.coachId, w.traineeId, w.ownerId, w.parentId, w.refId];
+          return void (await run(db, 'putRow', SQL.putRow, values));
+        }
+        case 'relink':
+          return void (await run(db, 'relink', SQL.relink, [r.coachId, r.traineeId, r.version, r.entity, r.id]));
+        case 'bump':
+          return void (await run(db, 'bump', SQL.bump, [r.version, r.entity, r.id]));
+        case 'exitPut':
+          return void (await run(db, 'exitPut', SQL.exitPut, [r.userId, r.version, r.entity, r.id]));
+        case 'setVersion':
+          return void (await run(db, 'setVersion', SQL.setVersion, [String(r.version)]));
+        case 'savepoint': {
+          const name = `op_${++savepoints}`;
+          await db.query(`SAVEPOINT ${name}`);
+          try {
+            const value = await runAsync(r.body(), answer);
+            await db.query(`RELEASE SAVEPOINT ${name}`);
+            return value;
+          } catch (error) {
+            await db.query(`ROLLBACK TO SAVEPOINT ${name}`);
+            throw error;
+          }
+        }
+        case 'scopePage': {
+          const name = `page_${r.column}_${r.after ? 'after' : 'first'}`;
+          const values = r.after ? [r.userId, r.after.version, r.after.entity, r.after.id, r.upto, r.limit] : [r.userId, r.since, r.upto, r.limit];
+          return (await run(db, name, scopePage(r.column, !!r.after), values)).rows;
+        }
+        case 'ownRows':
+          return (await run(db, 'ownRows', SQL.ownRows, [r.userId, r.since, r.upto])).rows;
+        case 'traineeExercises':
+          return (await run(db, 'traineeExercises', SQL.traineeExercises, [r.traineeId, r.since, r.upto])).rows;
+        case 'exitsSince':
+          return (await run(db, 'exitsSince', SQL.exitsSince, [r.userId, r.since, r.upto])).rows;
+      }
+    };
+    return answer;
+  }
+
+  /**
+   * Several pushes in one transaction, each in a savepoint of its own, one commit (and one
+   * poke) for all; the same contract as the SQLite store's pushGroup. A push that fails
+   * unexpectedly is run again with a savepoint per op, so that op alone is rejected; one that
+   * still fails gets its error in place of an outcome. A passing fault (UnavailableError) or a
+   * failed commit applies none of them.
+   */
+  async pushGroup(pushes: Array<{ user: User; clientId: string; ops: RawOp[]; receivedAt: number }>, hooks: { beforeCommit?: () => Promise<void> } = {}): Promise<Array<PushOutcome | Error>> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw new UnavailableError(`the database cannot be reached: ${(error as Error).message}`);
+    }
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      const { rows } = await run<{ value: string }>(client, 'lockVersion', SQL.lockVersion, []);
+      const clock: VersionClock = { version: Number(rows[0]!.value) };
+      const versionBefore = clock.version;
+      const answer = this.answerer(client);
+      const results: Array<PushOutcome | Error> = [];
+      for (const { user, clientId, ops, receivedAt } of pushes) {
+        results.push(await this.pushOne(client, answer, clock, user, clientId, ops, receivedAt));
+      }
+      if (clock.version !== versionBefore) await run(client, 'poke', SQL.poke, [String(clock.version)]);
+      await hooks.beforeCommit?.();
+      await client.query('COMMIT');
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      if (isTransientPgError(error) || error instanceof UnavailableError) {
+        broken = true;
+        throw error instanceof UnavailableError ? error : new UnavailableError((error as Error).message);
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async pushOne(client: pg.PoolClient, answer: (r: StoreRequest) => Promise<unknown>, clock: VersionClock, user: User, clientId: string, ops: RawOp[], receivedAt: number): Promise<PushOutcome | Error> {
+    const versionBefore = clock.version;
+    const attempt = async (careful: boolean) => {
+      await client.query('SAVEPOINT push');
+      try {
+        const outcome = await runAsync(
+          pushSteps(clock, user, clientId, ops, receivedAt, careful, isTransientPgError, (error, key) => this.onOpFailure(error, `push from ${user.id}/${clientId}: op ${key}`)),
+          answer,
+        );
+        await client.query('RELEASE SAVEPOINT push');
+        return outcome;
+      } catch (error) {
+        clock.version = versionBefore;
+        await client.query('ROLLBACK TO SAVEPOINT push');
+        throw error;
+      }
+    };
+    try {
+      try {
+        return await attempt(false);
+      } catch (error) {
+        if (isTransientPgError(error)) throw error;
+        return await attempt(true);
+      }
+    } catch (error) {
+      if (isTransientPgError(error) || !(error instanceof Error)) throw error;
+      return error;
+    }
+  }
+
+  /** One push alone (tests and tools). */
+  async push(user: User, clientId: string, ops: RawOp[], receivedAt: number): Promise<PushOutcome> {
+    const [outcome] = await this.pushGroup([{ user, clientId, ops, receivedAt }]);
+    if (outcome instanceof Error) throw outcome;
+    return outcome!;
+  }
+
+  /**
+   * A catch-up of this user's scope from `since` to the head version now, read page by page
+   * (each page a few queries on any pooled connection). Rows written after it was made have
+   * higher versions and reach the connection by the pokes.
+   */
+  async catchUpCursor(user: { id: string; role: string }, since: number): Promise<AsyncCatchUpCursor> {
+    const plan = new CatchUpPlan(user, since, await this.currentVersion());
+    const answer = this.answerer(this.pool);
+    return { version: plan.upto, next: (limit: number) => runAsync(plan.next(limit), answer) };
+  }
+
+  /** Everything of a catch-up at once (tests and tools). */
+  async catchUp(user: { id: string; role: string }, since: number): Promise<{ rows: Row[]; version: number }> {
+    const cursor = await this.catchUpCursor(user, since);
+    const rows: Row[] = [];
+    for (let page = await cursor.next(5000); page.length > 0; page = await cursor.next(5000)) rows.push(...page);
+    return { rows, version: cursor.version };
+  }
+
+  /** The rows with versions in (from, to]: what a node re-reads after a poke. */
+  async rowsBetween(from: number, to: number): Promise<Array<DbRow & { entity: Entity }>> {
+    const { rows } = await run<DbRow>(this.pool, 'rowsBetween', `SELECT * FROM canonical_rows WHERE version > $1 AND version <= $2 ORDER BY version, entity, id`, [from, to]);
+    return rows;
+  }
+}
