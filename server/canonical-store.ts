@@ -9,6 +9,8 @@ import {
   pushSteps,
   runSync,
   toRecord,
+  LEDGER_PRUNE_BATCH,
+  ledgerPruneBefore,
   UnavailableError,
   type DbRow,
   type PushOutcome,
@@ -19,7 +21,7 @@ import {
 } from './store-core.ts';
 
 export { opContent, opContentHash, stableStringify } from './op-content.ts';
-export { toWireRow, UnavailableError, type PushOutcome } from './store-core.ts';
+export { DEFAULT_LEDGER_RETENTION_MS, toWireRow, UnavailableError, type PushOutcome } from './store-core.ts';
 
 /** A catch-up being read page by page (see CanonicalStore.catchUpCursor). */
 export interface CatchUpCursor {
@@ -28,23 +30,6 @@ export interface CatchUpCursor {
   /** The next rows (at most `limit`); empty when the catch-up is complete. */
   next(limit: number): Row[];
 }
-
-/** How long ledger entries are kept by default (see pruneLedger). */
-export const DEFAULT_LEDGER_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
-
-/** Ledger entries removed per transaction by pruneLedger. */
-const LEDGER_PRUNE_BATCH = 500;
-
-/**
- * An install's ledger entry is pruned only once the install has pushed again this long after
- * the entry was stored or last replayed. Its ack had reached it by then: on a live connection
- * it went out at once (a peer that stops reading is dropped after two missed pings, about a
- * minute), and an install that lost it resends the op first thing when it connects again (a
- * replay, which renews the entry). So an install that lost an ack and stays away for longer than
- * the retention still finds its entry: CoachDesk's client renumbers what it resends, and a
- * renumbered resend is known by its key alone.
- */
-const LEDGER_SETTLED_MS = 24 * 60 * 60 * 1000;
 
 /**
  * The server's canonical state: applies pushes (one transaction each) by the domain rules,
@@ -300,7 +285,7 @@ export class CanonicalStore implements AccessStore {
     });
     let removed = 0;
     for (const c of this.stmts.clientsAll.all() as Array<{ user_id: string; client_id: string; last_seen: string }>) {
-      const before = Math.min(horizon, Date.parse(c.last_seen) - LEDGER_SETTLED_MS);
+      const before = ledgerPruneBefore(c.last_seen, horizon);
       if (!Number.isFinite(before) || !this.stmts.ledgerAnyBefore.get(c.user_id, c.client_id, before)) continue;
       while (removed < limit) {
         const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);

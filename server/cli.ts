@@ -15,9 +15,10 @@ import { SyncServer } from './sync-server.ts';
 import { PgAccessStore } from './pg/access.ts';
 import * as pgAuth from './pg/auth.ts';
 import { describePgError, isPgUrl, migratePg, openPgPool, redactPgUrl } from './pg/schema.ts';
+import { PgServedStore } from './pg/served-store.ts';
 
 const USAGE = `usage:
-  npm run server -- serve --db ./sync.db [--host 127.0.0.1] [--port 8787]
+  npm run server -- serve (--db ./sync.db | --postgres postgres://user@host/db) [--host 127.0.0.1] [--port 8787]
                           [--max-buffered-mb 16] [--max-buffered-total-mb 256]
                           [--public-url https://coach.example.com]   (the start of invite links)
                           [--app-dir ./dist/trainee]   (the trainee app's files, served at /)
@@ -177,6 +178,18 @@ async function withPostgres(url: string, command: (pool: pg.Pool) => Promise<unk
   }
 }
 
+/** A node's store on PostgreSQL: its pool (migrated first) and its LISTEN connection. */
+async function servePostgres(url: string): Promise<PgServedStore> {
+  const pool = openPgPool(url, { max: Number(process.env.COACHDESK_PG_POOL ?? 10) || 10 });
+  try {
+    await migratePg(pool);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new Error(`PostgreSQL at ${redactPgUrl(url)}: ${describePgError(error)}`);
+  }
+  return new PgServedStore(pool, url, { onListenError: (error) => console.error(`PostgreSQL LISTEN connection lost (${error.message}); reconnecting`) });
+}
+
 /** Where an admin command runs: exactly one of --db FILE and --postgres URL. */
 type AdminStore = { file: string } | { url: string };
 
@@ -282,10 +295,12 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (ADMIN_COMMANDS.has(command)) return admin(command, adminStore(values.db, values.postgres), values);
-  if (values.postgres !== undefined && (command === 'serve' || command === 'backup')) {
-    fail(command === 'serve' ? 'serve --postgres is not available yet' : 'backup takes --db FILE only: back up PostgreSQL with pg_dump');
-  }
-  if (!values.db) fail('--db FILE is required');
+  if (values.postgres !== undefined && command === 'backup') fail('backup takes --db FILE only: back up PostgreSQL with pg_dump');
+  if (command === 'serve') {
+    if (values.db !== undefined && values.postgres !== undefined) fail('give --db FILE or --postgres URL, not both');
+    if (values.postgres !== undefined && !isPgUrl(values.postgres)) fail(`--postgres must be a postgres:// or postgresql:// URL, not "${redactPgUrl(values.postgres)}"`);
+    if (values.db === undefined && values.postgres === undefined) fail('--db FILE or --postgres URL is required');
+  } else if (!values.db) fail('--db FILE is required');
 
   switch (command) {
     case 'serve': {
@@ -298,8 +313,9 @@ async function main(argv: string[]): Promise<void> {
       const tls = tlsFiles(values['tls-cert'], values['tls-key']);
       const ledgerRetentionMs = retentionDays(values['ledger-retention-days']);
       if (appDir === undefined) await buildTraineeAppIfMissing();
+      const store = values.postgres === undefined ? undefined : await servePostgres(values.postgres);
       const server = new SyncServer({
-        db: values.db,
+        ...(store ? { store } : { db: values.db! }),
         host: values.host ?? '127.0.0.1',
         port,
         crashAfterCommits,
@@ -351,9 +367,10 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'backup': {
+      const db = values.db!;
       if (!values.to) fail('--to FILE is required (a new file: a backup never overwrites)');
-      if (!existsSync(values.db)) throw new Error(`no database at ${values.db}`);
-      console.log(JSON.stringify({ to: values.to, ...(await backupServerFile(values.db, values.to)) }));
+      if (!existsSync(db)) throw new Error(`no database at ${db}`);
+      console.log(JSON.stringify({ to: values.to, ...(await backupServerFile(db, values.to)) }));
       return;
     }
     default:

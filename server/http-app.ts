@@ -51,12 +51,12 @@ const BODY_TIMEOUT_MS = 10_000;
 export interface HttpAppOptions {
   appDir: string;
   /** Redeems an invite code (the store's redeemInvite, at the server's clock). */
-  join(code: string): RedeemResult;
+  join(code: string): Promise<RedeemResult>;
   /** Counts join attempts per remote address; a successful join is not counted. */
   joinLimiter: RateLimiter;
   logger: Logger;
   /** Why the server cannot take work now (one line), or undefined when it can: /readyz. */
-  readiness(): string | undefined;
+  readiness(): Promise<string | undefined>;
   /** The Prometheus exposition: /metrics. */
   metrics(): Promise<{ contentType: string; body: string }>;
 }
@@ -93,7 +93,7 @@ async function handle(opts: HttpAppOptions, req: IncomingMessage, res: ServerRes
     const headOnly = req.method === 'HEAD';
     if (path === '/healthz') return text(res, 200, 'ok', {}, headOnly);
     if (path === '/readyz') {
-      const notReady = opts.readiness();
+      const notReady = await opts.readiness();
       return notReady === undefined ? text(res, 200, 'ready', {}, headOnly) : text(res, 503, notReady, {}, headOnly);
     }
     const { contentType, body } = await opts.metrics();
@@ -145,7 +145,7 @@ async function joinByInvite(opts: HttpAppOptions, req: IncomingMessage, res: Ser
   if (!/^[A-Za-z0-9_-]{1,256}$/.test(code)) return refuse(400, 'bad_request', 'code must be an invite code (letters, digits, - and _)');
   let result: RedeemResult;
   try {
-    result = opts.join(code);
+    result = await opts.join(code);
   } catch (error) {
     if (!isTransientDbError(error)) opts.logger.error({ err: error }, 'join failed');
     return refuse(503, 'unavailable', 'the server could not do this just now; try again', { 'retry-after': '5' });

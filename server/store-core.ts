@@ -75,6 +75,32 @@ export class UnavailableError extends Error {}
 
 export type RawOp = Record<string, unknown> & { key: string; seq: number };
 
+/** How long ledger entries are kept by default (see pruneLedger). */
+export const DEFAULT_LEDGER_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
+
+/** Ledger entries removed per transaction by pruneLedger. */
+export const LEDGER_PRUNE_BATCH = 500;
+
+/**
+ * An install's ledger entry is pruned only once the install has pushed again this long after
+ * the entry was stored or last replayed. Its ack had reached it by then: on a live connection
+ * it went out at once (a peer that stops reading is dropped after two missed pings, about a
+ * minute), and an install that lost it resends the op first thing when it connects again (a
+ * replay, which renews the entry). So an install that lost an ack and stays away for longer than
+ * the retention still finds its entry: CoachDesk's client renumbers what it resends, and a
+ * renumbered resend is known by its key alone.
+ */
+const LEDGER_SETTLED_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The time before which an install's ledger entries may go: past the retention, and a day
+ * before the install's last push (see LEDGER_SETTLED_MS). NaN when its last push is unknown.
+ */
+export function ledgerPruneBefore(lastSeen: string, horizon: number): number {
+  return Math.min(horizon, Date.parse(lastSeen) - LEDGER_SETTLED_MS);
+}
+
+
 /** Everything the logic asks of a store, one read or write at a time. */
 export type StoreRequest =
   | { op: 'row'; entity: Entity; id: string }

@@ -16,17 +16,20 @@ import {
   type Row,
   type ServerMessage,
 } from '../protocol/index.ts';
-import { authenticate, hashToken, tokenIsLive, type User } from './auth.ts';
-import { CanonicalStore, DEFAULT_LEDGER_RETENTION_MS, UnavailableError, type CatchUpCursor, type PushOutcome } from './canonical-store.ts';
+import { hashToken, type User } from './auth.ts';
+import { CanonicalStore, DEFAULT_LEDGER_RETENTION_MS, UnavailableError, type PushOutcome } from './canonical-store.ts';
 import { isTransientDbError, openServerDb, type Db } from './db.ts';
 import { DEFAULT_APP_DIR, createHttpHandler } from './http-app.ts';
 import { connectionId, createLogger, lineLogger, type Logger, type LoggerOption } from './log.ts';
 import { SyncMetrics, type ConnectionRole, type DropBound, type StoreOperation } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
+import { sqliteServedStore, type ServedCatchUp, type ServedStore } from './served-store.ts';
 
 export interface SyncServerOptions {
-  /** A database file path, or an open database. */
-  db: string | Db;
+  /** A database file path, or an open database (the embedded SQLite store)... */
+  db?: string | Db;
+  /** ...or a store shared with other nodes (PostgreSQL, pg/served-store.ts). */
+  store?: ServedStore;
   host?: string;
   port?: number;
   pingIntervalMs?: number;
@@ -90,6 +93,8 @@ export interface SyncServerOptions {
   ledgerRetentionMs?: number | null;
   /** How often the ledger is pruned (ms; default an hour). */
   ledgerPruneEveryMs?: number;
+  /** Shared store: how often the head version is looked at, in case a poke was missed (ms). */
+  headCheckMs?: number;
   /** The clock of invites, joins, last sightings and ledger retention (tests move it). */
   now?: () => number;
   /**
@@ -132,6 +137,8 @@ interface Peer {
   touchedAt?: number;
   /** Requests waiting for this connection's earlier pushes to be answered. */
   pendingRequests: RequestMessage[];
+  /** Its requests are being answered (one at a time, in order). */
+  answering?: boolean;
   user?: User;
   clientId?: string;
   missedPongs: number;
@@ -151,10 +158,15 @@ interface Peer {
   catchUpInFlight: { frames: number; bytes: number };
   /** A catch-up pump is due in the next turn. */
   pumpDue: boolean;
+  /** A catch-up pump is running (pages are read asynchronously). */
+  pumping: boolean;
+  /** The frames received so far, handled one after another (some wait for the store). */
+  handled: Promise<void>;
 }
 
 interface CatchUpState {
-  cursor: CatchUpCursor;
+  /** Undefined while the cursor is being made. */
+  cursor?: ServedCatchUp;
   /**
    * The highest version of a live `synced` held back while the catch-up runs: the client may
    * move its cursor only once the catch-up is complete. Announced with the catch-up's own.
@@ -175,15 +187,15 @@ export const CLOSE = {
 
 /** The sync server: one WebSocket endpoint at /sync over the canonical store. */
 export class SyncServer {
-  readonly store: CanonicalStore;
-  private readonly db: Db;
+  /** The store the server serves from. */
+  readonly served: ServedStore;
+  /** The SQLite store, when it serves from one (tests and tools read it directly). */
+  private readonly sqlite?: { db: Db; store: CanonicalStore };
   private readonly ownsDb: boolean;
   private readonly http: HttpServer | HttpsServer;
   private readonly tls: boolean;
   private readonly log: Logger;
   readonly metrics: SyncMetrics;
-  /** The schema the database had when this server opened it: /readyz fails if it changes under it. */
-  private readonly schemaVersion: number;
   private readonly wss: WebSocketServer;
   private readonly peers = new Set<Peer>();
   private readonly byUser = new Map<string, Set<Peer>>();
@@ -191,10 +203,12 @@ export class SyncServer {
   private revocationTimer?: NodeJS.Timeout;
   private pruneTimer?: NodeJS.Timeout;
   private pruning = false;
-  /** SQLite's data_version when tokens were last looked at: it moves when another connection commits. */
-  private seenDataVersion = -1;
-  /** Read before every frame, so prepared once. */
-  private readonly dataVersion;
+  /** A push group is being committed; pushes received meanwhile wait for the next. */
+  private committing = false;
+  /** Shared store: the version up to which other nodes' commits were re-read and sent on. */
+  private fannedOut = 0;
+  private fanOutChain: Promise<void> = Promise.resolve();
+  private headTimer?: NodeJS.Timeout;
   private commits = 0;
   /** Peers whose token's last_seen_at is written at the end of this turn. */
   private readonly seenSoon = new Set<Peer>();
@@ -209,8 +223,14 @@ export class SyncServer {
    * is the receipt on the monotonic clock (the push→ack latency); `receivedAt` the wall clock.
    */
   private queuedPushes: Array<{ peer: Peer; ops: Array<Record<string, unknown> & { key: string; seq: number }>; receivedAt: number; startedAt: number }> = [];
-  private readonly opts: Required<Omit<SyncServerOptions, 'db' | 'publicUrl' | 'logger' | 'log' | 'tls'>> & { publicUrl?: string };
+  private readonly opts: Required<Omit<SyncServerOptions, 'db' | 'store' | 'publicUrl' | 'logger' | 'log' | 'tls'>> & { publicUrl?: string };
   readonly joinLimiter: RateLimiter;
+
+  /** The SQLite store this server serves from (tests, tools and simulations read it directly). */
+  get store(): CanonicalStore {
+    if (!this.sqlite) throw new Error('this server serves a shared store, not a SQLite file');
+    return this.sqlite.store;
+  }
 
   constructor(options: SyncServerOptions) {
     this.opts = {
@@ -231,6 +251,7 @@ export class SyncServer {
       lastSeenEveryMs: options.lastSeenEveryMs ?? 60_000,
       ledgerRetentionMs: options.ledgerRetentionMs === undefined ? DEFAULT_LEDGER_RETENTION_MS : options.ledgerRetentionMs,
       ledgerPruneEveryMs: options.ledgerPruneEveryMs ?? 3_600_000,
+      headCheckMs: options.headCheckMs ?? 1000,
       now: options.now ?? Date.now,
     };
     this.joinLimiter = new RateLimiter({
@@ -245,14 +266,18 @@ export class SyncServer {
       catchUpsInFlight: () => [...this.peers].filter((p) => p.catchUp).length,
       unsentBytes: () => this.unsentBytes,
     });
+    if ((options.db === undefined) === (options.store === undefined)) throw new Error('a sync server serves either a SQLite database (db) or a shared store (store)');
     this.ownsDb = typeof options.db === 'string';
-    this.db = typeof options.db === 'string' ? openServerDb(options.db) : options.db;
-    this.schemaVersion = this.db.pragma('user_version', { simple: true }) as number;
-    this.store = new CanonicalStore(this.db);
-    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck();
+    if (options.store) this.served = options.store;
+    else {
+      const db = typeof options.db === 'string' ? openServerDb(options.db) : options.db!;
+      const store = new CanonicalStore(db);
+      this.sqlite = { db, store };
+      this.served = sqliteServedStore(db, store, db.pragma('user_version', { simple: true }) as number);
+    }
     const handler = createHttpHandler({
       appDir: this.opts.appDir,
-      join: (code) => this.storeCall('join', () => this.store.redeemInvite(code, new Date(this.opts.now()))),
+      join: (code) => this.storeCall('join', () => this.served.redeemInvite(code, new Date(this.opts.now()))),
       joinLimiter: this.joinLimiter,
       logger: this.log,
       readiness: () => this.readiness(),
@@ -276,8 +301,16 @@ export class SyncServer {
     this.revocationTimer = setInterval(() => this.guardStore('revocation_check', () => this.closeRevoked()), this.opts.revocationCheckMs);
     this.revocationTimer.unref();
     if (this.opts.ledgerRetentionMs !== null) {
-      this.pruneTimer = setInterval(() => this.pruneLedger(), this.opts.ledgerPruneEveryMs);
+      this.pruneTimer = setInterval(() => void this.pruneLedger(), this.opts.ledgerPruneEveryMs);
       this.pruneTimer.unref();
+    }
+    const shared = this.served.shared;
+    if (shared) {
+      this.fannedOut = await this.served.currentVersion();
+      shared.onCommit((head) => void this.fanOut(head));
+      // A poke can be missed (a dropped LISTEN connection): the head version is looked at too.
+      this.headTimer = setInterval(() => void this.served.currentVersion().then((head) => this.fanOut(head), () => {}), this.opts.headCheckMs);
+      this.headTimer.unref();
     }
     this.log.info({ url: this.url }, 'listening');
     return this.url;
@@ -315,18 +348,13 @@ export class SyncServer {
    * shutting down, its store does not answer a query, or the database's schema is not the one it
    * opened (migrations run when the file is opened, before the server exists).
    */
-  readiness(): string | undefined {
+  async readiness(): Promise<string | undefined> {
     if (this.draining || this.closed) return 'shutting down';
-    if (this.schemaVersion === 0) return 'the database has no schema (it was not opened with openServerDb)';
     try {
-      const schema = this.db.pragma('user_version', { simple: true }) as number;
-      if (schema !== this.schemaVersion) return `the database schema is ${schema}, this server runs schema ${this.schemaVersion}`;
-      const meta = this.db.prepare(`SELECT value FROM server_meta WHERE key = 'version'`).get();
-      if (!meta) return 'the database is not migrated: server_meta has no version';
+      return await this.served.readiness();
     } catch (error) {
       return `the store does not answer: ${String((error as Error).message ?? error).split('\n', 1)[0]}`;
     }
-    return undefined;
   }
 
   /**
@@ -350,8 +378,10 @@ export class SyncServer {
     clearInterval(this.pingTimer);
     clearInterval(this.revocationTimer);
     clearInterval(this.pruneTimer);
-    // The pushes received in this turn (their commit was due at its end), and the requests behind them.
-    this.commitQueuedPushes();
+    // The frames received before (their handling may wait for the store), the pushes among
+    // them (their commit was due), and the requests behind those.
+    await Promise.all([...this.peers].map((p) => p.handled));
+    await this.settlePushes();
     if (this.peers.size > 0) {
       const gone = new Promise<void>((resolve) => (this.drained = resolve));
       for (const peer of this.peers) peer.ws.close(CLOSE.goingAway, 'server shutting down');
@@ -361,7 +391,7 @@ export class SyncServer {
       clearTimeout(timer);
       if (this.peers.size > 0) this.log.warn({ connections: this.peers.size }, 'cutting off connections that did not close in time');
     }
-    this.touch([...this.seenSoon], 0);
+    await this.touch([...this.seenSoon], 0);
     this.seenSoon.clear();
     await this.close();
     this.log.info('shut down');
@@ -374,18 +404,23 @@ export class SyncServer {
     clearInterval(this.pingTimer);
     clearInterval(this.revocationTimer);
     clearInterval(this.pruneTimer);
+    clearInterval(this.headTimer);
     this.seenSoon.clear();
-    this.touch([...this.peers], 0);
+    const touched = this.touch([...this.peers], 0);
     for (const peer of this.peers) peer.ws.terminate();
+    await touched;
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
-    if (this.ownsDb) this.db.close();
+    // Pushes in flight finish before the store closes.
+    while (this.committing) await new Promise((r) => setTimeout(r, 5));
+    if (this.ownsDb) this.sqlite?.db.close();
+    if (!this.sqlite) await this.served.close();
   }
 
   /** Runs a call on the store, counting its failure before passing it on. */
-  private storeCall<T>(operation: StoreOperation, call: () => T): T {
+  private async storeCall<T>(operation: StoreOperation, call: () => Promise<T>): Promise<T> {
     try {
-      return call();
+      return await call();
     } catch (error) {
       this.metrics.storeError(operation);
       throw error;
@@ -393,9 +428,9 @@ export class SyncServer {
   }
 
   /** Runs a call on the store whose failure is counted and logged, never thrown (out of a timer, say). */
-  private guardStore(operation: StoreOperation, call: () => void): void {
+  private async guardStore(operation: StoreOperation, call: () => Promise<unknown>): Promise<void> {
     try {
-      call();
+      await call();
     } catch (error) {
       this.metrics.storeError(operation);
       this.log.error({ err: error, operation }, 'store failure');
@@ -406,23 +441,24 @@ export class SyncServer {
    * Removes ledger entries past the retention, a batch per tick so pushes run in between (each
    * batch holds the event loop and the write lock briefly). Resolves with how many went.
    */
-  pruneLedger(batch = 2000): Promise<number> {
+  async pruneLedger(batch = 2000): Promise<number> {
     const retention = this.opts.ledgerRetentionMs;
-    if (retention === null || this.pruning) return Promise.resolve(0);
+    if (retention === null || this.pruning) return 0;
     this.pruning = true;
     let removed = 0;
-    return new Promise<number>((resolve) => {
-      const step = () => {
+    try {
+      for (;;) {
         let n = 0;
-        if (!this.closed && !this.draining) this.guardStore('ledger_prune', () => (n = this.store.pruneLedger(new Date(this.opts.now()), retention, batch)));
+        if (!this.closed && !this.draining) await this.guardStore('ledger_prune', async () => (n = await this.served.pruneLedger(new Date(this.opts.now()), retention, batch)));
         removed += n;
-        if (n === batch) return void setImmediate(step);
-        this.pruning = false;
-        if (removed > 0) this.log.info({ removed, retentionDays: retention / 86_400_000 }, 'ledger pruned');
-        resolve(removed);
-      };
-      step();
-    });
+        if (n < batch) break;
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.pruning = false;
+    }
+    if (removed > 0) this.log.info({ removed, retentionDays: retention / 86_400_000 }, 'ledger pruned');
+    return removed;
   }
 
   /** Serves one connection: every connection to /sync, or one a simulation hands over. */
@@ -437,6 +473,8 @@ export class SyncServer {
       badFrames: [],
       catchUpInFlight: { frames: 0, bytes: 0 },
       pumpDue: false,
+      pumping: false,
+      handled: Promise.resolve(),
     };
     this.peers.add(peer);
     peer.log.info({ remote: request?.socket.remoteAddress }, 'connected');
@@ -474,12 +512,12 @@ export class SyncServer {
    * Writes `last_seen_at` of the peers' tokens, for those written longer than `everyMs` ago
    * (0: all), in one transaction. A failure is logged, never thrown: it is bookkeeping.
    */
-  private touch(peers: Peer[], everyMs: number): void {
+  private async touch(peers: Peer[], everyMs: number): Promise<void> {
     const now = this.opts.now();
     const due = peers.filter((p) => p.tokenHash && !p.revoked && (everyMs === 0 || now - (p.touchedAt ?? 0) >= everyMs));
     if (due.length === 0) return;
     try {
-      this.store.touchTokens([...new Set(due.map((p) => p.tokenHash!))], new Date(now));
+      await this.served.touchTokens([...new Set(due.map((p) => p.tokenHash!))], new Date(now));
       for (const p of due) p.touchedAt = now;
     } catch (error) {
       this.metrics.storeError('last_seen');
@@ -498,12 +536,12 @@ export class SyncServer {
       if (this.closed) return;
       const peers = [...this.seenSoon];
       this.seenSoon.clear();
-      this.touch(peers, 0);
+      void this.touch(peers, 0);
     });
   }
 
   private heartbeat(): void {
-    this.touch([...this.peers], this.opts.lastSeenEveryMs);
+    void this.touch([...this.peers], this.opts.lastSeenEveryMs);
     for (const peer of this.peers) {
       if (peer.missedPongs >= 2) {
         peer.log.info('no answer to two pings: dropping the connection');
@@ -595,35 +633,36 @@ export class SyncServer {
     const parsed = parseClientFrame(text);
     if (!parsed.ok) return this.badFrame(peer, parsed.message);
     const message = parsed.message;
-    try {
-      if (peer.user) this.closeRevoked();
-      if (peer.revoked) return;
-      if (message.type === 'hello') return this.hello(peer, message);
-      if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
-      if (message.type === 'pull') return this.catchUp(peer, message.since);
-      if (message.type === 'request') return this.request(peer, message);
-      this.push(peer, message.ops, receivedAt, startedAt);
-    } catch (error) {
-      // What a frame's handler calls is the store (authentication, a catch-up's first page).
-      this.metrics.storeError(STORE_OPERATION_OF[message.type] ?? 'push');
-      this.answerFailure(peer, message.type, error);
-    }
+    // A connection's frames are handled in the order they came, each once the one before is
+    // taken in (a hello waits for the store; a push is queued for the next commit).
+    peer.handled = peer.handled.then(async () => {
+      try {
+        if (this.closed || peer.ws.readyState !== peer.ws.OPEN) return;
+        if (peer.user) await this.closeRevoked();
+        if (peer.revoked) return;
+        if (message.type === 'hello') return await this.hello(peer, message);
+        if (!peer.user || !peer.clientId) return this.badFrame(peer, 'the first frame must be hello');
+        if (message.type === 'pull') return this.catchUp(peer, message.since);
+        if (message.type === 'request') return this.request(peer, message);
+        this.push(peer, message.ops, receivedAt, startedAt);
+      } catch (error) {
+        // What a frame's handler calls is the store (authentication, a catch-up's first page).
+        this.metrics.storeError(STORE_OPERATION_OF[message.type] ?? 'push');
+        this.answerFailure(peer, message.type, error);
+      }
+    });
   }
 
   /**
-   * Closes every connection whose token was revoked (4401, after an `unauthorized` error). It
-   * looks only when the database changed through another connection, as `revoke-token` in the
-   * CLI does (the server's own connection never revokes).
+   * Closes every connection whose token was revoked (4401, after an `unauthorized` error). The
+   * store says cheaply when nothing can have been revoked since it last looked.
    */
-  private closeRevoked(): void {
+  private async closeRevoked(): Promise<void> {
     if (this.closed) return;
-    const dataVersion = this.dataVersion.get() as number;
-    if (dataVersion === this.seenDataVersion) return;
-    this.seenDataVersion = dataVersion;
-    for (const peer of this.peers) {
-      if (!peer.tokenHash || peer.revoked || tokenIsLive(this.db, peer.tokenHash)) continue;
-      this.refuseRevoked(peer);
-    }
+    const live = [...this.peers].filter((p) => p.tokenHash && !p.revoked);
+    const revoked = await this.served.revokedAmong([...new Set(live.map((p) => p.tokenHash!))]);
+    if (!revoked) return;
+    for (const peer of live) if (revoked.has(peer.tokenHash!)) this.refuseRevoked(peer);
   }
 
   /** Closes a connection whose token was revoked (4401, after an `unauthorized` error); nothing more of it is applied. */
@@ -645,36 +684,34 @@ export class SyncServer {
     this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
   }
 
-  private hello(peer: Peer, hello: { protocol: number; token: string; clientId: string; lastVersion: number }): void {
+  private async hello(peer: Peer, hello: { protocol: number; token: string; clientId: string; lastVersion: number }): Promise<void> {
     if (peer.user) return this.badFrame(peer, 'hello was already received on this connection');
     if (hello.protocol !== PROTOCOL_VERSION) {
       peer.log.warn({ protocol: hello.protocol }, 'hello refused: unsupported protocol');
       this.send(peer, { type: 'error', code: 'bad_message', message: `this server speaks protocol ${PROTOCOL_VERSION}, not ${hello.protocol}` });
       return peer.ws.close(CLOSE.badProtocol, 'unsupported protocol');
     }
-    const user = authenticate(this.db, hello.token);
+    const user = await this.served.authenticate(hello.token);
     if (!user) {
       peer.log.warn('hello refused: unknown or revoked token');
       this.send(peer, { type: 'error', code: 'unauthorized', message: 'unknown or revoked token' });
       return peer.ws.close(CLOSE.unauthorized, 'unauthorized');
     }
+    const [nextSeq, serverVersion] = await Promise.all([this.served.nextSeq(user.id, hello.clientId), this.served.currentVersion()]);
+    if (peer.ws.readyState !== peer.ws.OPEN || !this.peers.has(peer)) return;
     clearTimeout(peer.helloTimer);
     peer.user = user;
     peer.tokenHash = hashToken(hello.token);
     peer.clientId = hello.clientId;
     peer.log = peer.log.child({ userId: user.id });
     peer.log.info({ role: user.role, clientId: hello.clientId, lastVersion: hello.lastVersion }, 'hello accepted');
+    // Subscribed before its catch-up's cursor is made: what commits after the cursor's version
+    // reaches it live.
     const set = this.byUser.get(user.id) ?? new Set();
     set.add(peer);
     this.byUser.set(user.id, set);
     this.touchSoon(peer);
-    this.send(peer, {
-      type: 'welcome',
-      userId: user.id,
-      role: user.role,
-      nextSeq: this.store.nextSeq(user.id, hello.clientId),
-      serverVersion: this.store.currentVersion,
-    });
+    this.send(peer, { type: 'welcome', userId: user.id, role: user.role, nextSeq, serverVersion });
     this.catchUp(peer, hello.lastVersion);
   }
 
@@ -688,23 +725,39 @@ export class SyncServer {
       peer.catchUp.queued.push(since);
       return;
     }
-    peer.catchUp = { cursor: this.store.catchUpCursor(peer.user!, since), heldSynced: 0, queued };
-    this.pumpCatchUp(peer);
+    const state: CatchUpState = { heldSynced: 0, queued };
+    peer.catchUp = state;
+    this.served.catchUpCursor(peer.user!, since).then(
+      (cursor) => {
+        state.cursor = cursor;
+        void this.pumpCatchUp(peer);
+      },
+      (error) => this.catchUpFailed(peer, error),
+    );
   }
 
-  private pumpCatchUp(peer: Peer): void {
+  private catchUpFailed(peer: Peer, error: unknown): void {
+    peer.catchUp = undefined;
+    this.metrics.storeError('catch_up');
+    peer.log.error({ err: error }, 'catch-up failed');
+    this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
+  }
+
+  private async pumpCatchUp(peer: Peer): Promise<void> {
     const state = peer.catchUp;
-    if (!state) return;
+    if (!state?.cursor || peer.pumping) return;
     if (peer.ws.readyState !== peer.ws.OPEN) {
       peer.catchUp = undefined;
       return;
     }
     const { cursor } = state;
+    peer.pumping = true;
     try {
       const inFlight = peer.catchUpInFlight;
       // One frame always goes when none is in flight, whatever the bounds, so a catch-up never stalls.
       while (inFlight.frames === 0 || (inFlight.frames < this.opts.catchUpFramesAhead && inFlight.bytes < this.opts.maxBufferedBytes / 4)) {
-        const rows = cursor.next(this.opts.catchUpChunk);
+        const rows = await cursor.next(this.opts.catchUpChunk);
+        if (peer.catchUp !== state || peer.ws.readyState !== peer.ws.OPEN) return;
         if (rows.length === 0) {
           peer.catchUp = undefined;
           this.send(peer, { type: 'synced', version: Math.max(cursor.version, state.heldSynced) });
@@ -723,15 +776,14 @@ export class SyncServer {
           peer.pumpDue = true;
           setImmediate(() => {
             peer.pumpDue = false;
-            this.pumpCatchUp(peer);
+            void this.pumpCatchUp(peer);
           });
         });
       }
     } catch (error) {
-      peer.catchUp = undefined;
-      this.metrics.storeError('catch_up');
-      peer.log.error({ err: error }, 'catch-up failed');
-      this.send(peer, { type: 'error', code: 'unavailable', message: 'the server failed; try again' });
+      this.catchUpFailed(peer, error);
+    } finally {
+      peer.pumping = false;
     }
   }
 
@@ -742,30 +794,43 @@ export class SyncServer {
    */
   private push(peer: Peer, ops: Array<Record<string, unknown> & { key: string; seq: number }>, receivedAt: number, startedAt: number): void {
     this.queuedPushes.push({ peer, ops, receivedAt, startedAt });
-    if (this.queuedPushes.length === 1) setImmediate(() => this.commitQueuedPushes());
+    if (this.queuedPushes.length === 1 && !this.committing) setImmediate(() => void this.commitQueuedPushes());
   }
 
-  private commitQueuedPushes(): void {
-    if (this.closed || this.queuedPushes.length === 0) return;
-    this.guardStore('revocation_check', () => this.closeRevoked());
-    // Before this group's frames, as the bound per connection is checked before each turn's:
-    // what the last group wrote has had a turn to reach the sockets.
-    this.enforceBufferBudget();
-    const group = this.queuedPushes.filter(({ peer }) => !peer.revoked);
-    this.queuedPushes = [];
-    if (group.length === 0) return;
+  /** Commits what is queued, and again until nothing is (shutdown waits for this). */
+  private async settlePushes(): Promise<void> {
+    while (this.committing) await new Promise((r) => setTimeout(r, 1));
+    await this.commitQueuedPushes();
+  }
+
+  private async commitQueuedPushes(): Promise<void> {
+    if (this.closed || this.committing || this.queuedPushes.length === 0) return;
+    this.committing = true;
     try {
-      this.commitGroup(group);
+      await this.guardStore('revocation_check', () => this.closeRevoked());
+      // Before this group's frames, as the bound per connection is checked before each turn's:
+      // what the last group wrote has had a turn to reach the sockets.
+      this.enforceBufferBudget();
+      const group = this.queuedPushes.filter(({ peer }) => !peer.revoked);
+      this.queuedPushes = [];
+      if (group.length === 0) return;
+      try {
+        await this.commitGroup(group);
+      } finally {
+        // Requests that came after these pushes, now that their outcome is known.
+        for (const peer of new Set(group.map((g) => g.peer))) await this.answerPendingRequests(peer);
+      }
     } finally {
-      // Requests that came after these pushes, now that their outcome is known.
-      for (const peer of new Set(group.map((g) => g.peer))) this.answerPendingRequests(peer);
+      this.committing = false;
+      // Pushes that came while this group was committed make the next group.
+      if (this.queuedPushes.length > 0 && !this.closed) setImmediate(() => void this.commitQueuedPushes());
     }
   }
 
-  private commitGroup(group: SyncServer['queuedPushes']): void {
+  private async commitGroup(group: SyncServer['queuedPushes']): Promise<void> {
     let results: Array<PushOutcome | Error>;
     try {
-      results = this.store.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
+      results = await this.served.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
     } catch (error) {
       this.metrics.storeError('push');
       for (const { peer, startedAt } of group) {
@@ -776,6 +841,10 @@ export class SyncServer {
     }
     this.commits += group.length;
     if (this.opts.crashAfterCommits > 0 && this.commits >= this.opts.crashAfterCommits) process.kill(process.pid, 'SIGKILL');
+    // A shared store: every node (this one too) sends the rows on from a re-read by version, so
+    // the pushers get their rows before their acks.
+    const head = Math.max(0, ...results.map((r) => (r instanceof Error ? 0 : r.version)));
+    if (this.served.shared) await this.fanOut(head);
     results.forEach((result, i) => {
       const { peer, startedAt } = group[i]!;
       if (result instanceof Error) {
@@ -789,23 +858,53 @@ export class SyncServer {
     });
   }
 
+  /**
+   * Shared store: sends on what every node committed up to `head` that this one has not sent
+   * yet, to each of its connections that may see it, then `synced`. One at a time, in version
+   * order: versions are committed in order, so (fannedOut, head] holds everything between.
+   */
+  private fanOut(head: number): Promise<void> {
+    const shared = this.served.shared;
+    if (!shared) return Promise.resolve();
+    this.fanOutChain = this.fanOutChain.then(async () => {
+      const from = this.fannedOut;
+      if (head <= from || this.closed) return;
+      try {
+        const changes = await shared.changesBetween(from, head);
+        this.fannedOut = Math.max(this.fannedOut, head);
+        this.broadcast(changes, head);
+      } catch (error) {
+        // The head check tries again from the same version.
+        this.metrics.storeError('catch_up');
+        this.log.error({ err: error, from, head }, 'could not read the commits of other nodes');
+      }
+    });
+    return this.fanOutChain;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Requests (invites and access): answered in order, each after the pushes its connection sent
   // before it, so an invite for a trainee created just before finds the trainee.
 
   private request(peer: Peer, message: RequestMessage): void {
-    const waiting = peer.pendingRequests.length > 0 || this.queuedPushes.some((q) => q.peer === peer);
-    if (waiting) peer.pendingRequests.push(message);
-    else this.answerRequest(peer, message);
+    peer.pendingRequests.push(message);
+    const waiting = this.queuedPushes.some((q) => q.peer === peer) || this.committing;
+    if (!waiting) void this.answerPendingRequests(peer);
   }
 
-  private answerPendingRequests(peer: Peer): void {
-    while (peer.pendingRequests.length > 0 && !peer.revoked && peer.ws.readyState === peer.ws.OPEN) {
-      this.answerRequest(peer, peer.pendingRequests.shift()!);
+  private async answerPendingRequests(peer: Peer): Promise<void> {
+    if (peer.answering) return;
+    peer.answering = true;
+    try {
+      while (peer.pendingRequests.length > 0 && !peer.revoked && peer.ws.readyState === peer.ws.OPEN) {
+        await this.answerRequest(peer, peer.pendingRequests.shift()!);
+      }
+    } finally {
+      peer.answering = false;
     }
   }
 
-  private answerRequest(peer: Peer, message: RequestMessage): void {
+  private async answerRequest(peer: Peer, message: RequestMessage): Promise<void> {
     const { requestId } = message;
     const fail = (code: RequestErrorCode, text: string) => this.send(peer, { type: 'response', requestId, ok: false, error: { code, message: text } });
     if (!(REQUEST_METHODS as readonly string[]).includes(message.method)) {
@@ -825,15 +924,15 @@ export class SyncServer {
       switch (method) {
         case 'invite.create': {
           const { traineeId } = parsed.data as { traineeId: string };
-          const invite = this.store.createInvite(user.id, traineeId, now);
+          const invite = await this.served.createInvite(user.id, traineeId, now);
           if (!invite) return notFound();
           return ok(method, { code: invite.code, url: `${this.inviteBase(peer)}/join#${invite.code}`, expiresAt: invite.expiresAt });
         }
         case 'access.list':
-          return ok(method, { trainees: this.store.listAccess(user.id, now) });
+          return ok(method, { trainees: await this.served.listAccess(user.id, now) });
         case 'access.revoke': {
           const { traineeId } = parsed.data as { traineeId: string };
-          const revoked = this.store.revokeTraineeAccess(user.id, traineeId, now);
+          const revoked = await this.served.revokeTraineeAccess(user.id, traineeId, now);
           if (!revoked) return notFound();
           // Every token of the trainee is revoked: every connection of theirs closes now.
           for (const other of this.byUser.get(traineeId) ?? []) this.refuseRevoked(other);
@@ -860,7 +959,8 @@ export class SyncServer {
     // The pusher first gets the rows that carry its ops' outcome, then the acks, then synced,
     // all before anyone else is written to.
     this.sendTurn(peer, () => {
-      const own = outcome.changes.get(user.id);
+      // A shared store's rows went to every connection (this one too) before the acks.
+      const own = this.served.shared ? undefined : outcome.changes.get(user.id);
       if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
       for (const ack of outcome.acks) this.send(peer, ack);
       if (outcome.expectedSeq !== undefined) {
@@ -868,11 +968,11 @@ export class SyncServer {
       }
       this.sendSynced(peer, JSON.stringify({ type: 'synced', version: outcome.version }), outcome.version);
     });
-    this.broadcast(outcome.changes, outcome.version, peer);
+    if (!this.served.shared) this.broadcast(outcome.changes, outcome.version, peer);
   }
 
   /** Sends each user's rows to every connection of theirs (but the pusher's), then `synced`. */
-  private broadcast(changes: Map<string, Row[]>, version: number, except: Peer): void {
+  private broadcast(changes: Map<string, Row[]>, version: number, except?: Peer): void {
     const synced = Buffer.from(JSON.stringify({ type: 'synced', version }));
     // A row shared by many users (an exercise prescribed to 1,000 trainees) is serialised once,
     // and identical frames are encoded once.

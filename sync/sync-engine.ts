@@ -38,7 +38,11 @@ export interface SyncState {
 
 export interface SyncEngineOptions {
   store: LocalStore;
-  url: string;
+  /**
+   * The sync server's address, or several nodes of one server: after a connection closes or
+   * fails, the next one in the list is tried (in turn, round the list).
+   */
+  url: string | readonly string[];
   token: string;
   /** Ops kept in flight (sent, not yet acked) at once. */
   window?: number;
@@ -128,7 +132,7 @@ export function pushFrame(ops: Op[]): { text: string; count: number } {
 export class SyncEngine extends Emitter {
   readonly store: LocalStore;
   readonly counters: SyncCounters = { acked: 0, rejected: 0, replays: 0 };
-  private readonly opts: Required<Omit<SyncEngineOptions, 'store' | 'backoff'>> & { backoff: Required<NonNullable<SyncEngineOptions['backoff']>> };
+  private readonly opts: Required<Omit<SyncEngineOptions, 'store' | 'backoff' | 'url'>> & { urls: string[]; backoff: Required<NonNullable<SyncEngineOptions['backoff']>> };
   private ws: EngineSocket | undefined;
   private connection: Connection = 'offline';
   private error: SyncError | null = null;
@@ -151,12 +155,14 @@ export class SyncEngine extends Emitter {
   private outageSince: number | undefined;
   private flushScheduled = false;
   private emitScheduled = false;
+  /** Which of the server's addresses the next connection goes to. */
+  private urlIndex = 0;
 
   constructor(options: SyncEngineOptions) {
     super();
     this.store = options.store;
     this.opts = {
-      url: options.url,
+      urls: typeof options.url === 'string' ? [options.url] : [...options.url],
       token: options.token,
       window: options.window ?? 2000,
       backoff: { baseMs: 250, maxMs: 30_000, quickMs: 2000, quickWindowMs: 5 * 60_000, ...options.backoff },
@@ -165,6 +171,7 @@ export class SyncEngine extends Emitter {
       connect: options.connect,
       random: options.random ?? Math.random,
     };
+    if (this.opts.urls.length === 0) throw new Error('the sync server needs an address: none was given');
   }
 
   start(): void {
@@ -339,7 +346,8 @@ export class SyncEngine extends Emitter {
     this.sentUpTo = 0;
     this.inflight = 0;
     this.resentFrom = undefined;
-    const ws = this.opts.connect(this.opts.url);
+    const url = this.opts.urls[this.urlIndex % this.opts.urls.length]!;
+    const ws = this.opts.connect(url);
     this.ws = ws;
     ws.on('open', () => {
       this.touchIdle();
@@ -359,7 +367,7 @@ export class SyncEngine extends Emitter {
       this.receive(message);
     });
     ws.on('error', (error) => {
-      if (!this.welcomed) this.error = { code: 'unreachable', message: `cannot reach ${this.opts.url}: ${error.message}` };
+      if (!this.welcomed) this.error = { code: 'unreachable', message: `cannot reach ${url}: ${error.message}` };
     });
     ws.on('close', (code, reason) => {
       if (this.ws !== ws) return;
@@ -369,7 +377,10 @@ export class SyncEngine extends Emitter {
       this.guarded('store what the server sent', () => this.flushInbox());
       if (code === 4401) this.halt({ code: 'unauthorized', message: 'the server refused this token (unknown or revoked): sign in again' });
       else if (code === 4400) this.halt({ code: 'protocol', message: `the server does not speak sync protocol ${PROTOCOL_VERSION}: ${reason.toString()}` });
-      else this.scheduleReconnect();
+      else {
+        this.urlIndex = (this.urlIndex + 1) % this.opts.urls.length;
+        this.scheduleReconnect();
+      }
     });
   }
 

@@ -7,7 +7,17 @@ import type pg from 'pg';
 import type { Entity, Row } from '../../protocol/index.ts';
 import type { User } from '../auth.ts';
 import { encodeRowMeta } from '../row-meta.ts';
-import { CatchUpPlan, pushSteps, runAsync, toRecord, UnavailableError, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
+import {
+  audience,
+  CatchUpPlan,
+  LEDGER_PRUNE_BATCH,
+  ledgerPruneBefore,
+  pushSteps,
+  runAsync,
+  toRecord,
+  toWireRow,
+  UnavailableError, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
+import { inTransaction } from './schema.ts';
 
 /** The channel of commit pokes: the payload is the new head version. */
 export const POKE_CHANNEL = 'coachdesk_sync';
@@ -261,9 +271,62 @@ export class PgCanonicalStore {
     return { rows, version: cursor.version };
   }
 
-  /** The rows with versions in (from, to]: what a node re-reads after a poke. */
-  async rowsBetween(from: number, to: number): Promise<Array<DbRow & { entity: Entity }>> {
+  /**
+   * What each user may see of the commits in (from, to]: every row written there, to everyone
+   * who may see it now, and a tombstone to each user it left (unless it is back in their scope).
+   */
+  async changesBetween(from: number, to: number): Promise<Map<string, Row[]>> {
+    const answer = this.answerer(this.pool);
+    const changes = new Map<string, Row[]>();
+    const send = (userId: string, row: Row) => {
+      const list = changes.get(userId);
+      if (list) list.push(row);
+      else changes.set(userId, [row]);
+    };
     const { rows } = await run<DbRow>(this.pool, 'rowsBetween', `SELECT * FROM canonical_rows WHERE version > $1 AND version <= $2 ORDER BY version, entity, id`, [from, to]);
-    return rows;
+    for (const raw of rows) {
+      const record = toRecord(raw);
+      const row = toWireRow(record);
+      for (const userId of await runAsync(audience(record), answer)) send(userId, row);
+    }
+    const exits = await run<{ user_id: string; entity: Entity; id: string; version: number }>(
+      this.pool,
+      'exitsBetween',
+      `SELECT user_id, entity, id, MAX(version) AS version FROM scope_exits WHERE version > $1 AND version <= $2 GROUP BY user_id, entity, id ORDER BY MAX(version)`,
+      [from, to],
+    );
+    for (const exit of exits.rows) {
+      const current = (await answer({ op: 'row', entity: exit.entity, id: exit.id })) as ReturnType<typeof toRecord> | undefined;
+      if (current && (await runAsync(audience(current), answer)).has(exit.user_id)) continue;
+      send(exit.user_id, { entity: exit.entity, id: exit.id, version: exit.version, deleted: true, fields: {}, by: current?.by ?? '' });
+    }
+    return changes;
+  }
+
+  /** Ledger retention, as the SQLite store's pruneLedger (the same rule, store-core.ts). */
+  async pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
+    const horizon = now.getTime() - retentionMs;
+    let removed = 0;
+    const { rows: clients } = await this.pool.query<{ user_id: string; client_id: string; last_seen: string }>(`SELECT user_id, client_id, last_seen FROM clients`);
+    for (const c of clients) {
+      const before = ledgerPruneBefore(c.last_seen, horizon);
+      if (!Number.isFinite(before)) continue;
+      while (removed < limit) {
+        const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
+        const n = await inTransaction(this.pool, async (client) => {
+          const gone = await client.query<{ seq: number }>(
+            `DELETE FROM ledger WHERE (user_id, key) IN (SELECT user_id, key FROM ledger WHERE user_id = $1 AND client_id = $2 AND stored_at < $3 ORDER BY stored_at LIMIT $4) RETURNING seq`,
+            [c.user_id, c.client_id, before, size],
+          );
+          const highest = Math.max(0, ...gone.rows.map((r) => r.seq));
+          if (gone.rows.length) await client.query(`UPDATE clients SET pruned_seq = GREATEST(pruned_seq, $1) WHERE user_id = $2 AND client_id = $3`, [highest, c.user_id, c.client_id]);
+          return gone.rows.length;
+        });
+        removed += n;
+        if (n < size) break;
+      }
+      if (removed >= limit) break;
+    }
+    return removed;
   }
 }

@@ -113,8 +113,13 @@ export interface ServerProcess extends Child {
 }
 
 /** Starts `server/cli.ts serve --db FILE --port 0` and resolves with the URL it prints. */
-export async function spawnServer(file: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<ServerProcess> {
-  const child = spawnTs('server/cli.ts', ['serve', '--db', file, '--port', '0'], env);
+export function spawnServer(file: string, env: Record<string, string> = {}, timeoutMs = 15_000): Promise<ServerProcess> {
+  return spawnServeWith(['--db', file], env, timeoutMs);
+}
+
+/** Starts `server/cli.ts serve ...args --port 0` (say, `--postgres URL`) and resolves with the URL it prints. */
+export async function spawnServeWith(args: string[], env: Record<string, string> = {}, timeoutMs = 15_000): Promise<ServerProcess> {
+  const child = spawnTs('server/cli.ts', ['serve', ...args, '--port', '0'], env);
   const start = Date.now();
   for (;;) {
     const match = /listening (ws:\/\/127\.0\.0\.1:\d+\/sync)/.exec(child.stdout());

@@ -13,7 +13,7 @@ describe('server CLI', () => {
   test('each mistake is named and exits 2, and no database is created', async () => {
     const db = join(tmp.dir, 'sync.db');
     const cases: Array<{ args: string[]; message: RegExp }> = [
-      { args: ['serve'], message: /--db FILE is required/ },
+      { args: ['serve'], message: /--db FILE or --postgres URL is required/ },
       { args: ['frobnicate', '--db', db], message: /unknown command "frobnicate"/ },
       { args: ['serve', '--db', db, '--port', '99999'], message: /--port must be 0\.\.65535, not 99999/ },
       { args: ['serve', '--db', db, '--max-buffered-mb', '0'], message: /--max-buffered-mb must be a number of megabytes, 1 or more, not "0"/ },

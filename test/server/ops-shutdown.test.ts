@@ -105,7 +105,7 @@ describe('graceful shutdown', () => {
       engine.start();
       const { pendingThen } = await within('the shutdown mid-drain', 30_000, shutDown);
       assert.ok(pendingThen > 0 && pendingThen < total, `shut down mid-drain (${pendingThen} of ${total} pending)`);
-      assert.equal(first.readiness(), 'shutting down');
+      assert.equal(await first.readiness(), 'shutting down');
       await until('the client to see the server gone', () => closeCodes.length > 0 && engine.getState().connection !== 'syncing', 10_000);
       assert.equal(closeCodes[0], 1001, 'going away');
 

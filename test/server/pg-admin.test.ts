@@ -4,7 +4,7 @@
 // postgres://postgres@127.0.0.1:5432/postgres; without it answering, the tests are skipped, unless
 // COACHDESK_TEST_POSTGRES was set.
 import assert from 'node:assert/strict';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -17,8 +17,9 @@ import * as pgAuth from '../../server/pg/auth.ts';
 import { migratePg, openPgPool, PG_SCHEMA_VERSION, readinessPg, type PgQueryable } from '../../server/pg/schema.ts';
 import { runServerCli } from '../e2e/support.ts';
 import { tempDir } from '../helpers.ts';
+import { createPgDatabase, PG_ADMIN_URL } from './pg-support.ts';
 
-const ADMIN_URL = process.env.COACHDESK_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = PG_ADMIN_URL;
 const T = { timeout: 60_000 };
 const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 const at = (ms: number) => new Date(T0 + ms);
@@ -46,12 +47,9 @@ after(async () => {
 
 /** A new, empty database; its URL. */
 async function freshDatabase(): Promise<string> {
-  const name = `coachdesk_t_${randomBytes(6).toString('hex')}`;
-  await adminPool.query(`CREATE DATABASE ${name}`);
+  const { name, url } = await createPgDatabase();
   databases.push(name);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
+  return url;
 }
 
 function poolOn(url: string, max = 4): pg.Pool {
@@ -495,7 +493,7 @@ describe('server CLI with --postgres', () => {
     assert.equal(await pgAuth.authenticate(pool, tokenPg.token as string), undefined);
   });
 
-  test('errors: the store given twice or not at all, a URL that is not PostgreSQL, serve and backup on PostgreSQL, an unknown trainee, no server', PG, async () => {
+  test('errors: the store given twice or not at all, a URL that is not PostgreSQL, backup on PostgreSQL, an unknown trainee, no server', PG, async () => {
     const url = await freshDatabase();
     const file = join(tmp.dir, `never-${randomUUID()}.db`);
     const usage: Array<{ args: string[]; message: RegExp }> = [
@@ -504,8 +502,8 @@ describe('server CLI with --postgres', () => {
       { args: ['revoke-token', '--postgres', 'mysql://root:hunter2@db/coach', '--user', 'u'], message: /--postgres must be a postgres:\/\/ or postgresql:\/\/ URL, not "mysql:\/\/root:\*\*\*@db\/coach"/ },
       { args: ['add-trainee-token', '--postgres', file, '--trainee', 't-1'], message: /--postgres must be a postgres:\/\/ or postgresql:\/\/ URL, not ".*never-.*\.db"/ },
       { args: ['add-coach', '--postgres', url], message: /--name is required/ },
-      { args: ['serve', '--postgres', url], message: /serve --postgres is not available yet/ },
-      { args: ['serve', '--db', file, '--postgres', url], message: /serve --postgres is not available yet/ },
+      { args: ['serve', '--postgres', 'mysql://root:hunter2@db/coach'], message: /--postgres must be a postgres:\/\/ or postgresql:\/\/ URL/ },
+      { args: ['serve', '--db', file, '--postgres', url], message: /give --db FILE or --postgres URL, not both/ },
       { args: ['backup', '--postgres', url, '--to', join(tmp.dir, 'b.db')], message: /backup takes --db FILE only/ },
     ];
     const results = await Promise.all(usage.map((c) => runServerCli(c.args, 30_000)));

@@ -14,17 +14,35 @@ export interface TestPgDatabase {
   drop(): Promise<void>;
 }
 
-export async function freshPgDatabase(prefix = 'coachdesk_t'): Promise<TestPgDatabase> {
+/**
+ * Creates an empty database; its name and URL. Test files run in parallel: CREATE DATABASE
+ * copies template1 and fails while another one is copying it, so it is tried again.
+ */
+export async function createPgDatabase(prefix = 'coachdesk_t'): Promise<{ name: string; url: string }> {
   const name = `${prefix}_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
   const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await admin.query(`CREATE DATABASE ${name}`);
+        break;
+      } catch (error) {
+        if ((error as { code?: string }).code !== '55006' || attempt >= 30) throw error;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200));
+      }
+    }
   } finally {
     await admin.end();
   }
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
+  return { name, url: url.toString() };
+}
+
+export async function freshPgDatabase(prefix = 'coachdesk_t'): Promise<TestPgDatabase> {
+  const { name, url: created } = await createPgDatabase(prefix);
+  const url = new URL(created);
   const pools: pg.Pool[] = [];
   const open = (max = 4) => {
     const p = openPgPool(url.toString(), { max });
