@@ -13,6 +13,7 @@ import { CanonicalStore } from '../server/canonical-store.ts';
 import { openServerDb } from '../server/db.ts';
 import { fmt, summarize } from './stats.ts';
 import { startServerProcess } from '../main/embedded/server-process.ts';
+import { benchPostgres, type PostgresBenchResult } from './server-postgres.ts';
 
 type Summary = ReturnType<typeof summarize>;
 
@@ -150,7 +151,7 @@ interface Work {
  * server will roughly see them, so ids and keys (UUIDv7, time-ordered) arrive ascending as they
  * would from coaches editing at the same time.
  */
-function makeWork(conns: LoadClient[], batches: number, batchSize: number): Work[] {
+export function makeWork(conns: LoadClient[], batches: number, batchSize: number): Work[] {
   const work: Work[] = conns.map(() => ({ frames: [], rows: [] }));
   for (let b = 0; b < batches; b++) {
     conns.forEach((c, ci) => {
@@ -180,7 +181,7 @@ export interface LoadRound {
  * replies are recognised by their first bytes, without parsing, so the load generator (which
  * shares the machine with the server) spends its time sending.
  */
-async function loadRound(
+export async function loadRound(
   conns: LoadClient[],
   work: Work[],
   batchSize: number,
@@ -269,7 +270,7 @@ export interface Throughput {
   latencyMs: Summary;
 }
 
-function total(rounds: LoadRound[]): Throughput {
+export function total(rounds: LoadRound[]): Throughput {
   const ops = rounds.reduce((a, r) => a + r.ops, 0);
   const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
   return { ops, seconds, opsPerSec: ops / seconds, latencyMs: summarize(rounds.flatMap((r) => r.latenciesMs)) };
@@ -446,7 +447,7 @@ function seedFanOut(dbFile: string, trainees: number): { coachToken: string; tra
   }
 }
 
-interface FanOutSamples {
+export interface FanOutSamples {
   receipts: number[];
   /** Per patch: the last receipt, i.e. the time until every receiver had it. */
   last: number[];
@@ -462,7 +463,7 @@ function add(to: FanOutSamples, from: FanOutSamples): void {
 }
 
 /** Sends `patches` frames from `sender` and times each until every receiver got its `changes` frame. */
-async function timeFanOut(
+export async function timeFanOut(
   sender: LoadClient,
   receivers: LoadClient[],
   patches: number,
@@ -523,7 +524,7 @@ const WARM_PATCHES = 2;
 /** Renames timed in a row before the floor takes its turn. */
 const FANOUT_BLOCK = 5;
 
-const withMax = (samples: number[]) => ({ ...summarize(samples), max: samples.reduce((a, b) => Math.max(a, b), 0) });
+export const withMax = (samples: number[]) => ({ ...summarize(samples), max: samples.reduce((a, b) => Math.max(a, b), 0) });
 
 async function fanOut(dir: string, echo: Proc, trainees: number, patches: number, profileDir?: string): Promise<FanOutResult> {
   const dbFile = join(dir, `fanout-${trainees}.db`);
@@ -598,6 +599,8 @@ export interface ServerScalingResult {
   targets: { opsPerSec: number; fanOutP99Ms: number };
   /** 1-minute load average of the machine before and after: other work on a 2-core machine moves these figures a lot. */
   loadAverage: { before: number; after: number };
+  /** The same workload on PostgreSQL with one and two nodes (bench/server-postgres.ts). */
+  postgres: PostgresBenchResult | { skipped: string };
 }
 
 /** Clients, ops per push, pushes per client per round, rounds. */
@@ -639,12 +642,14 @@ export async function benchServerScaling(dir: string, opts: { quick: boolean; pr
   } finally {
     await echoStarting.then((echo) => echo.stop()).catch(() => undefined);
   }
+  const postgres = await benchPostgres(dir, { quick: opts.quick });
   return {
     quick: opts.quick,
     rows,
     fanOut: fan,
     targets: { opsPerSec: 20_000, fanOutP99Ms: 50 },
     loadAverage: { before: loadBefore, after: loadavg()[0]! },
+    postgres,
   };
 }
 
@@ -680,6 +685,32 @@ export function printServerScaling(r: ServerScalingResult): string[] {
     `  floor: bare ws server forwarding  ${fmt(f.floorMs.p50, 1).padStart(8)} ${fmt(f.floorMs.p99, 1).padStart(8)} ${fmt(f.floorMs.max, 1).padStart(8)}`,
   );
   if (!f.ok) lines.push('  WARNING: some trainees did not receive the new name');
+  lines.push(...printPostgres(r.postgres, r.rows));
   lines.push(`  machine load average (1 min) ${fmt(r.loadAverage.before, 2)} before, ${fmt(r.loadAverage.after, 2)} after, on ${cpus().length} cores`);
+  return lines;
+}
+
+function printPostgres(pgResult: ServerScalingResult['postgres'], sqliteRows: ScalingRow[]): string[] {
+  const lines = ['', 'The same pushes on PostgreSQL (nodes in their own processes on this machine, with PostgreSQL; clients alternate between nodes)'];
+  if ('skipped' in pgResult) return [...lines, `  skipped: ${pgResult.skipped}`];
+  lines.push('  clients  batch  store            acked ops/s  p50 / p99 ms   vs SQLite');
+  for (const row of pgResult.rows) {
+    const sqlite = sqliteRows.find((x) => x.clients === row.clients);
+    const ratio = sqlite ? `${fmt((row.server.opsPerSec / sqlite.server.opsPerSec) * 100, 0)} %` : '-';
+    lines.push(
+      `  ${String(row.clients).padStart(7)}  ${String(row.batchSize).padStart(5)}  ${`PostgreSQL, ${row.nodes} node${row.nodes > 1 ? 's' : ''}`.padEnd(16)} ${int(row.server.opsPerSec).padStart(11)}  ${pair(row.server.latencyMs, 0).padStart(12)}   ${ratio.padStart(7)}` +
+        (row.verified.ok ? '' : `   WARNING: ${row.verified.rows} rows, ${row.verified.applied} applied for ${row.server.ops} acks`),
+    );
+  }
+  for (const f of pgResult.fanOut) {
+    lines.push(
+      `  fan-out to ${int(f.trainees)} trainees over ${f.nodes} node${f.nodes > 1 ? 's' : ''}: send to changes p50 ${fmt(f.receiptMs.p50, 1)} / p99 ${fmt(f.receiptMs.p99, 1)} / max ${fmt(f.receiptMs.max, 1)} ms; all reached p50 ${fmt(f.allReachedMs.p50, 1)} ms; coach's ack p50 ${fmt(f.coachAckMs.p50, 1)} ms${f.ok ? '' : '  WARNING: some receipts missing'}`,
+    );
+  }
+  const n = pgResult.notify;
+  lines.push(
+    `  NOTIFY at commit (${int(n.transactions)} transactions of version lock + insert + bump, ${n.concurrency} at a time): ` +
+      `${int(n.withoutNotify.perSec)}/s (p99 ${fmt(n.withoutNotify.p99Ms, 1)} ms) without, ${int(n.withNotify.perSec)}/s (p99 ${fmt(n.withNotify.p99Ms, 1)} ms) with the poke`,
+  );
   return lines;
 }
