@@ -176,6 +176,8 @@ interface TouchedRow {
   id: string;
   before: Set<string>;
   current?: RowRecord;
+  /** There was no row before this push (not even a tombstone). */
+  isNew: boolean;
 }
 
 /** Notes a row before the push changes it; `now` is its new state when the push wrote it. */
@@ -243,7 +245,7 @@ export function* pushSteps(
   };
   // Who saw a row is read before the op changes it (the audience comes from the database).
   function* noted(r: RowRecord | undefined, entity: Entity, id: string, now?: RowRecord): Step<TouchedRow> {
-    return { entity, id, before: r ? yield* audience(r) : new Set<string>(), ...(now ? { current: now } : {}) };
+    return { entity, id, before: r ? yield* audience(r) : new Set<string>(), isNew: !r, ...(now ? { current: now } : {}) };
   }
   // A row touched again in this push keeps the audience noted the first time: only its
   // current state moves on (an exercise prescribed 300 times is not asked 300 times).
@@ -421,10 +423,14 @@ function* settleTouched(clock: VersionClock, touched: Map<string, TouchedRow>, v
     if (list) list.push(row);
     else changes.set(userId, [row]);
   };
-  for (const { entity, id, before, current: written } of touched.values()) {
+  // Trainees see an exercise through prescriptions and maxes, which name only exercises that
+  // exist: one created in this push is seen by its coach alone unless this push wrote such rows.
+  let refsWritten = false;
+  for (const t of touched.values()) if (refersToExercise(t.entity)) refsWritten = true;
+  for (const { entity, id, before, current: written, isNew } of touched.values()) {
     const current = written ?? (yield* load(entity, id));
     if (!current) continue;
-    const after = yield* audience(current);
+    const after = entity === 'exercise' && isNew && !refsWritten ? new Set(current.coachId ? [current.coachId] : []) : yield* audience(current);
     const left = [...before].filter((u) => !after.has(u));
     const joined = [...after].some((u) => !before.has(u));
     if (current.version <= versionBefore) {
