@@ -66,7 +66,7 @@ export class CanonicalStore implements AccessStore {
       ),
       relink: db.prepare(`UPDATE canonical_rows SET coach_id = ?, trainee_id = ?, version = ? WHERE entity = ? AND id = ?`),
       bump: db.prepare(`UPDATE canonical_rows SET version = ? WHERE entity = ? AND id = ?`),
-      children: db.prepare(`SELECT * FROM canonical_rows WHERE parent_id = ? AND entity = ?`),
+      children: db.prepare(`SELECT * FROM canonical_rows WHERE parent_id = ? AND entity = ? ORDER BY id`),
       exerciseTrainees: db
         .prepare(
           `SELECT trainee_id FROM canonical_rows

@@ -24,7 +24,11 @@ export interface ServedStore {
   revokedAmong(hashes: readonly string[]): Promise<Set<string> | undefined>;
   nextSeq(userId: string, clientId: string): Promise<number>;
   currentVersion(): Promise<number>;
-  catchUpCursor(user: { id: string; role: string }, since: number): Promise<ServedCatchUp>;
+  /**
+   * A catch-up from `since`; up to `upto` when given (a shared store: the version this node had
+   * sent on when the connection subscribed, so that live frames carry the rest), else the head.
+   */
+  catchUpCursor(user: { id: string; role: string }, since: number, upto?: number): Promise<ServedCatchUp>;
   pushGroup(pushes: Array<{ user: User; clientId: string; ops: RawOp[]; receivedAt: number }>): Promise<Array<PushOutcome | Error>>;
   createInvite(coachId: string, traineeId: string, now: Date): Promise<IssuedInvite | undefined>;
   redeemInvite(code: string, now: Date): Promise<RedeemResult>;

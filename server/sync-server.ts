@@ -162,6 +162,11 @@ interface Peer {
   pumping: boolean;
   /** The frames received so far, handled one after another (some wait for the store). */
   handled: Promise<void>;
+  /**
+   * A shared store: the version its first catch-up covers. Rows up to it are not sent live
+   * (this node may not have sent them on yet when the connection came).
+   */
+  liveFrom?: number;
 }
 
 interface CatchUpState {
@@ -205,6 +210,8 @@ export class SyncServer {
   private pruning = false;
   /** A push group is being committed; pushes received meanwhile wait for the next. */
   private committing = false;
+  /** Pushers of the group being committed: live `synced` frames wait for their acks. */
+  private readonly awaitingAcks = new Set<Peer>();
   /** Shared store: the version up to which other nodes' commits were re-read and sent on. */
   private fannedOut = 0;
   private fanOutChain: Promise<void> = Promise.resolve();
@@ -710,6 +717,7 @@ export class SyncServer {
     const set = this.byUser.get(user.id) ?? new Set();
     set.add(peer);
     this.byUser.set(user.id, set);
+    if (this.served.shared) peer.liveFrom = Math.max(serverVersion, this.fannedOut);
     this.touchSoon(peer);
     this.send(peer, { type: 'welcome', userId: user.id, role: user.role, nextSeq, serverVersion });
     this.catchUp(peer, hello.lastVersion);
@@ -727,7 +735,10 @@ export class SyncServer {
     }
     const state: CatchUpState = { heldSynced: 0, queued };
     peer.catchUp = state;
-    this.served.catchUpCursor(peer.user!, since).then(
+    // A shared store: up to what this node has sent on live, or further (the head when the
+    // connection came): everything above reaches the connection live.
+    const upto = this.served.shared ? Math.max(this.fannedOut, peer.liveFrom ?? 0) : undefined;
+    this.served.catchUpCursor(peer.user!, since, upto).then(
       (cursor) => {
         state.cursor = cursor;
         void this.pumpCatchUp(peer);
@@ -828,6 +839,16 @@ export class SyncServer {
   }
 
   private async commitGroup(group: SyncServer['queuedPushes']): Promise<void> {
+    // A shared store's rows reach the pushers in a fan-out that may run before their acks go.
+    if (this.served.shared) for (const { peer } of group) this.awaitingAcks.add(peer);
+    try {
+      await this.commitAndAnswer(group);
+    } finally {
+      for (const { peer } of group) this.awaitingAcks.delete(peer);
+    }
+  }
+
+  private async commitAndAnswer(group: SyncServer['queuedPushes']): Promise<void> {
     let results: Array<PushOutcome | Error>;
     try {
       results = await this.served.pushGroup(group.map(({ peer, ops, receivedAt }) => ({ user: peer.user!, clientId: peer.clientId!, ops, receivedAt })));
@@ -992,9 +1013,11 @@ export class SyncServer {
       if (!frame) frames.set(body, (frame = Buffer.from(`{"type":"changes","to":${version},"rows":[${body}]}`)));
       for (const peer of peers) {
         if (peer === except) continue;
+        if (peer.liveFrom !== undefined && peer.liveFrom >= version) continue;
         this.sendTurn(peer, () => {
           this.sendRaw(peer, frame);
-          this.sendSynced(peer, synced, version);
+          // A pusher waiting for its acks gets `synced` after them (answerPush).
+          if (!this.awaitingAcks.has(peer)) this.sendSynced(peer, synced, version);
         });
       }
     }

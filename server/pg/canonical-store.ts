@@ -20,6 +20,9 @@ import {
   UnavailableError, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
 import { inTransaction } from './schema.ts';
 
+/** How long a push waits for the version lock (other nodes' pushes) before it gives up. */
+const PUSH_LOCK_TIMEOUT_MS = 5000;
+
 /** The channel of commit pokes: the payload is the new head version. */
 export const POKE_CHANNEL = 'coachdesk_sync';
 
@@ -52,7 +55,7 @@ export function isTransientPgError(error: unknown): boolean {
 
 const SQL = {
   row: `SELECT * FROM canonical_rows WHERE entity = $1 AND id = $2`,
-  children: `SELECT * FROM canonical_rows WHERE parent_id = $1 AND entity = $2`,
+  children: `SELECT * FROM canonical_rows WHERE parent_id = $1 AND entity = $2 ORDER BY id`,
   exerciseTrainees: `SELECT trainee_id FROM canonical_rows WHERE ref_id = $1 AND entity = 'prescription' AND deleted = 0 AND trainee_id IS NOT NULL
     UNION SELECT trainee_id FROM canonical_rows WHERE ref_id = $1 AND entity = 'max' AND deleted = 0`,
   ledgerGet: `SELECT hash, ack FROM ledger WHERE user_id = $1 AND key = $2`,
@@ -237,6 +240,9 @@ export class PgCanonicalStore {
     let broken = false;
     try {
       await client.query('BEGIN');
+      // A push waits for the pushes of other nodes, not for ever: past this it is answered
+      // `unavailable` (55P03) and its client sends it again.
+      await client.query(`SET LOCAL lock_timeout = '${PUSH_LOCK_TIMEOUT_MS}ms'`);
       const { rows } = await run<{ value: string }>(client, 'lockVersion', SQL.lockVersion, []);
       const clock: VersionClock = { version: Number(rows[0]!.value) };
       const versionBefore = clock.version;
@@ -354,8 +360,8 @@ export class PgCanonicalStore {
    * (each page a few queries on any pooled connection). Rows written after it was made have
    * higher versions and reach the connection by the pokes.
    */
-  async catchUpCursor(user: { id: string; role: string }, since: number): Promise<AsyncCatchUpCursor> {
-    const plan = new CatchUpPlan(user, since, await this.currentVersion());
+  async catchUpCursor(user: { id: string; role: string }, since: number, upto?: number): Promise<AsyncCatchUpCursor> {
+    const plan = new CatchUpPlan(user, since, upto ?? (await this.currentVersion()));
     const answer = this.answerer(this.pool);
     return { version: plan.upto, next: (limit: number) => runAsync(plan.next(limit), answer) };
   }

@@ -88,8 +88,8 @@ export class PgServedStore implements ServedStore {
     return this.canonical.currentVersion();
   }
 
-  catchUpCursor(user: { id: string; role: string }, since: number) {
-    return this.canonical.catchUpCursor(user, since);
+  catchUpCursor(user: { id: string; role: string }, since: number, upto?: number) {
+    return this.canonical.catchUpCursor(user, since, upto);
   }
 
   pushGroup(pushes: Parameters<PgCanonicalStore['pushGroup']>[0]) {

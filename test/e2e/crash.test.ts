@@ -6,25 +6,12 @@ import { after, afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { LocalStore } from '../../sync/local-store.ts';
 import type { SyncEngine } from '../../sync/sync-engine.ts';
-import { id, openClient, startServer, tempDir } from '../helpers.ts';
-import {
-  killAllChildren,
-  ledgerCount,
-  outboxCount,
-  runClient,
-  serverSetLogs,
-  serverVersion,
-  sleep,
-  spawnServer,
-  spawnTs,
-  setupWorld,
-  within,
-  type ServerProcess,
-  type Setup,
-} from './support.ts';
+import { id, openClient, startServer, tempDir, type TestServer, type TestStore } from '../helpers.ts';
+import { killAllChildren, outboxCount, runClient, sleep, spawnServeWith, spawnTs, setupWorld, within, type ServerProcess, type Setup } from './support.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let servers: ServerProcess[] = [];
+let prepared: TestServer | undefined;
 
 beforeEach(() => {
   tmp = tempDir('coachdesk-crash-');
@@ -34,20 +21,24 @@ beforeEach(() => {
 afterEach(async () => {
   for (const s of servers) await within('server to exit', 5000, s.kill9());
   killAllChildren();
+  await prepared?.close();
+  prepared = undefined;
   tmp.cleanup();
 });
 
 after(() => killAllChildren());
 
 interface Prepared {
-  file: string;
+  /** The server's store (a SQLite file, or a PostgreSQL database), served by real processes. */
+  store: TestStore;
   setup: Setup;
   benDb: string;
 }
 
-/** Sets up Ana and Ben with an in-process server on a file, then leaves the file to real processes. */
+/** Sets up Ana and Ben with an in-process server, then leaves its store to real processes. */
 async function prepare(): Promise<Prepared> {
   const srv = await startServer(tmp.dir);
+  prepared = srv;
   const engines: SyncEngine[] = [];
   const stores: LocalStore[] = [];
   try {
@@ -57,16 +48,17 @@ async function prepare(): Promise<Prepared> {
       stores.push(c.store);
       return c;
     });
-    return { file: srv.file, setup, benDb: join(tmp.dir, 'ben.db') };
+    return { store: srv, setup, benDb: join(tmp.dir, 'ben.db') };
   } finally {
     for (const e of engines) await e.stop();
     for (const s of stores) s.close();
-    await srv.close();
+    // The server goes; its store stays (closed after the test).
+    await srv.stop();
   }
 }
 
-async function serve(file: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const s = await spawnServer(file, env);
+async function serve(store: TestStore, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const s = await spawnServeWith(store.cliArgs, env);
   servers.push(s);
   return s;
 }
@@ -75,12 +67,19 @@ function cli(command: string, url: string, p: Prepared, extra: string[] = [], ti
   return runClient([command, '--server', url, `--token=${p.setup.traineeToken}`, '--db', p.benDb, '--timeout', String(timeoutS), ...extra], (timeoutS + 10) * 1000);
 }
 
-function versionsOf(file: string, sessionId: string): Map<string, number> {
-  return new Map(serverSetLogs(file, sessionId).map((r) => [r.id, r.version]));
+/** Live set_log rows, of one session or all, as the server holds them. */
+async function setLogs(store: TestStore, sessionId?: string) {
+  return (await store.rows('set_log')).filter((r) => !r.deleted && (sessionId === undefined || r.fields.sessionId === sessionId));
 }
 
-function assertEachSetOnce(file: string, sessionId: string, count: number) {
-  const logs = serverSetLogs(file, sessionId);
+const ledgerCount = (store: TestStore, userId: string) => store.count('ledger', 'user_id = ?', userId);
+
+async function versionsOf(store: TestStore, sessionId: string): Promise<Map<string, number>> {
+  return new Map((await setLogs(store, sessionId)).map((r) => [r.id, r.version]));
+}
+
+async function assertEachSetOnce(store: TestStore, sessionId: string, count: number) {
+  const logs = await setLogs(store, sessionId);
   assert.equal(logs.length, count, `the server holds ${logs.length} set_logs for the session, expected ${count}`);
   assert.deepEqual(
     logs.map((l) => l.fields.setIndex as number).sort((a, b) => a - b),
@@ -100,11 +99,11 @@ describe('the server is killed between commit and ack', () => {
       const sessionId = id();
       const ops = count + 1; // the session and its sets
 
-      const crashing = await serve(p.file, { COACHDESK_CRASH_AFTER_COMMITS: String(crashAfter) });
+      const crashing = await serve(p.store, { COACHDESK_CRASH_AFTER_COMMITS: String(crashAfter) });
       const first = await cli('sync', crashing.url, p);
       assert.equal(first.code, 0, first.stderr);
-      const version0 = serverVersion(p.file);
-      const ledger0 = ledgerCount(p.file, traineeId);
+      const version0 = await p.store.version();
+      const ledger0 = await ledgerCount(p.store, traineeId);
 
       const logged = await cli('log-sets', crashing.url, p, ['--session', sessionId, '--count', String(count), '--exercise', exerciseId], 3);
       assert.equal(logged.code, 3, `not synced in time: ${logged.stderr}`);
@@ -112,12 +111,12 @@ describe('the server is killed between commit and ack', () => {
       const exit = await within('the crashing server to die', 5000, crashing.exited);
       assert.equal(exit.signal, 'SIGKILL', 'the server killed itself');
 
-      // What the server committed before dying is on disk: at least the pushes it counted
+      // What the server committed before dying is stored: at least the pushes it counted
       // (pushes that arrive together are committed together, so the third may be among them).
-      const committed = ledgerCount(p.file, traineeId) - ledger0;
+      const committed = await ledgerCount(p.store, traineeId) - ledger0;
       assert.ok(crashAfter === 1 ? committed === ops : committed === 1000 || committed === ops, `committed before the crash: ${committed}`);
-      assert.equal(serverVersion(p.file), version0 + committed);
-      const before = versionsOf(p.file, sessionId);
+      assert.equal(await p.store.version(), version0 + committed);
+      const before = await versionsOf(p.store, sessionId);
       // And the client still holds every edit it has no ack for.
       const pendingAfterCrash = outboxCount(p.benDb);
       assert.equal(logged.json?.pending, pendingAfterCrash);
@@ -125,16 +124,16 @@ describe('the server is killed between commit and ack', () => {
       const unacked = crashAfter === 1 ? ops : ops - 500;
       assert.ok(pendingAfterCrash >= unacked && pendingAfterCrash <= ops, `pending after the crash: ${pendingAfterCrash}`);
 
-      // Restart on the same file (a new port) and sync again.
-      const restarted = await serve(p.file);
+      // Restart on the same store (a new port) and sync again.
+      const restarted = await serve(p.store);
       const again = await cli('sync', restarted.url, p);
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(again.json, { pending: 0, acked: pendingAfterCrash, rejected: 0 });
 
-      assertEachSetOnce(p.file, sessionId, count);
-      assert.equal(serverVersion(p.file), version0 + ops, 'nothing was applied twice');
-      assert.equal(ledgerCount(p.file, traineeId), ledger0 + ops);
-      const afterSync = versionsOf(p.file, sessionId);
+      await assertEachSetOnce(p.store, sessionId, count);
+      assert.equal(await p.store.version(), version0 + ops, 'nothing was applied twice');
+      assert.equal(await ledgerCount(p.store, traineeId), ledger0 + ops);
+      const afterSync = await versionsOf(p.store, sessionId);
       for (const [rowId, version] of before) assert.equal(afterSync.get(rowId), version, `set_log ${rowId} was not written again`);
       assert.equal(outboxCount(p.benDb), 0);
 
@@ -152,11 +151,11 @@ describe('the client CLI is killed in the middle of a drain', () => {
     const p = await prepare();
     const traineeId = p.setup.world.traineeId;
     const exerciseId = p.setup.world.exerciseId;
-    const server = await serve(p.file);
+    const server = await serve(p.store);
     const first = await cli('sync', server.url, p);
     assert.equal(first.code, 0, first.stderr);
-    const version0 = serverVersion(p.file);
-    const ledger0 = ledgerCount(p.file, traineeId);
+    const version0 = await p.store.version();
+    const ledger0 = await ledgerCount(p.store, traineeId);
 
     const COUNT = 1000; // set indexes run 0..999 (the protocol caps setIndex at 1000)
     const OPS = COUNT + 1;
@@ -206,10 +205,10 @@ describe('the client CLI is killed in the middle of a drain', () => {
       assert.equal(resumed.json?.rejected, 0);
       assert.equal(resumed.json?.acked, left, `round ${round}: the resumed sync acked what was left`);
 
-      assertEachSetOnce(p.file, sessionId, COUNT);
-      assert.equal(serverVersion(p.file), version0 + OPS * round, `round ${round}: nothing applied twice`);
-      assert.equal(ledgerCount(p.file, traineeId), ledger0 + OPS * round);
-      assert.equal(serverSetLogs(p.file).length, COUNT * round);
+      await assertEachSetOnce(p.store, sessionId, COUNT);
+      assert.equal(await p.store.version(), version0 + OPS * round, `round ${round}: nothing applied twice`);
+      assert.equal(await ledgerCount(p.store, traineeId), ledger0 + OPS * round);
+      assert.equal((await setLogs(p.store)).length, COUNT * round);
     }
     assert.ok(killedMidDrain.length > 0, 'at least one round killed the client in the middle of its drain');
   });
@@ -220,11 +219,11 @@ describe('the server is killed from outside under load, in a loop', () => {
     const p = await prepare();
     const traineeId = p.setup.world.traineeId;
     const exerciseId = p.setup.world.exerciseId;
-    let server = await serve(p.file);
+    let server = await serve(p.store);
     const first = await cli('sync', server.url, p);
     assert.equal(first.code, 0, first.stderr);
-    const version0 = serverVersion(p.file);
-    const ledger0 = ledgerCount(p.file, traineeId);
+    const version0 = await p.store.version();
+    const ledger0 = await ledgerCount(p.store, traineeId);
 
     const COUNT = 1000;
     const OPS = COUNT + 1;
@@ -236,36 +235,30 @@ describe('the server is killed from outside under load, in a loop', () => {
         '--session', sessionId, '--count', String(COUNT), '--exercise', exerciseId,
       ]);
       // Watch the server's ledger; kill the server as soon as it has committed some of the round's ops.
-      const watcher = new Database(p.file, { readonly: true, fileMustExist: true });
       let committed = 0;
-      try {
-        const countLedger = watcher.prepare(`SELECT COUNT(*) FROM ledger WHERE user_id = ?`).pluck();
-        const start = Date.now();
-        for (;;) {
-          committed = (countLedger.get(traineeId) as number) - ledger0 - OPS * (round - 1);
-          if (committed > 0 && committed < OPS) break;
-          if (child.proc.exitCode !== null || committed >= OPS) break;
-          if (Date.now() - start > 25_000) throw new Error(`round ${round}: nothing committed: ${child.stderr()}`);
-          await sleep(1);
-        }
-      } finally {
-        watcher.close();
+      const start = Date.now();
+      for (;;) {
+        committed = (await ledgerCount(p.store, traineeId)) - ledger0 - OPS * (round - 1);
+        if (committed > 0 && committed < OPS) break;
+        if (child.proc.exitCode !== null || committed >= OPS) break;
+        if (Date.now() - start > 25_000) throw new Error(`round ${round}: nothing committed: ${child.stderr()}`);
+        await sleep(1);
       }
       await within('the server to die', 5000, server.kill9());
       await within('the client to die', 5000, child.kill9());
-      const committedAtKill = ledgerCount(p.file, traineeId) - ledger0 - OPS * (round - 1);
+      const committedAtKill = await ledgerCount(p.store, traineeId) - ledger0 - OPS * (round - 1);
       if (committedAtKill > 0 && committedAtKill < OPS) killedMidDrain.push(committedAtKill);
 
-      // Both come back: the server on the same file, the client from its own file.
-      server = await serve(p.file);
+      // Both come back: the server on the same store, the client from its own file.
+      server = await serve(p.store);
       const resumed = await cli('sync', server.url, p);
       assert.equal(resumed.code, 0, `round ${round}: ${resumed.stderr}`);
       assert.equal(resumed.json?.pending, 0);
       assert.equal(resumed.json?.rejected, 0);
 
-      assertEachSetOnce(p.file, sessionId, COUNT);
-      assert.equal(serverVersion(p.file), version0 + OPS * round, `round ${round}: nothing applied twice`);
-      assert.equal(ledgerCount(p.file, traineeId), ledger0 + OPS * round);
+      await assertEachSetOnce(p.store, sessionId, COUNT);
+      assert.equal(await p.store.version(), version0 + OPS * round, `round ${round}: nothing applied twice`);
+      assert.equal(await ledgerCount(p.store, traineeId), ledger0 + OPS * round);
       assert.equal(outboxCount(p.benDb), 0);
     }
     assert.ok(killedMidDrain.length > 0, `at least one round killed the server in the middle of a drain (${killedMidDrain})`);

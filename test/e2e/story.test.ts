@@ -9,7 +9,7 @@ import { LocalStore } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
 import type { Fields, Row } from '../../protocol/index.ts';
 import { id, openClient, startServer, tempDir, until, type TestServer } from '../helpers.ts';
-import { byKey, idle, ledgerKeys, replicaRows, serverRow, serverRows, setupWorld, type ReplicaRow, type Setup } from './support.ts';
+import { byKey, idle, replicaRows, setupWorld, type ReplicaRow, type Setup } from './support.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let srv: TestServer;
@@ -38,8 +38,8 @@ afterEach(async () => {
 });
 
 /** The rows of Ben's scope as the server holds them: his rows, and the exercises his program uses. */
-function traineeScope(traineeId: string) {
-  const all = serverRows(srv.file);
+async function traineeScope(traineeId: string) {
+  const all = await srv.rows();
   const mine = all.filter((r) => r.traineeId === traineeId);
   const usedExercises = new Set(mine.filter((r) => r.entity === 'prescription' && !r.deleted).map((r) => r.fields.exerciseId));
   return [...mine, ...all.filter((r) => r.entity === 'exercise' && usedExercises.has(r.id))];
@@ -54,8 +54,8 @@ function sameRow(a: ReplicaRow | undefined, b: { version: number; deleted: boole
 }
 
 /** Ben's replica holds exactly his scope, and it equals the coach's replica and the server. */
-function assertReplicasAgree(setup: Setup, ben: { store: LocalStore }) {
-  const scope = traineeScope(setup.world.traineeId);
+async function assertReplicasAgree(setup: Setup, ben: { store: LocalStore }) {
+  const scope = await traineeScope(setup.world.traineeId);
   const coachRows = byKey(replicaRows(setup.coach.store));
   const benRows = byKey(replicaRows(ben.store));
   const live = scope.filter((r) => !r.deleted);
@@ -71,12 +71,13 @@ function assertReplicasAgree(setup: Setup, ben: { store: LocalStore }) {
   }
 }
 
-async function replicaCaughtUp(store: LocalStore, scope: () => Array<{ entity: string; id: string; version: number }>, what: string) {
+async function replicaCaughtUp(store: LocalStore, scope: () => Promise<Array<{ entity: string; id: string; version: number }>>, what: string) {
   await until(
     what,
-    () => {
+    async () => {
+      const wanted = await scope();
       const rows = byKey(replicaRows(store));
-      return scope().every((r) => rows.get(`${r.entity}/${r.id}`)?.version === r.version);
+      return wanted.every((r) => rows.get(`${r.entity}/${r.id}`)?.version === r.version);
     },
     10_000,
   );
@@ -168,13 +169,13 @@ describe('the coach edits offline while the trainee logs online', () => {
     assert.deepEqual(state.failed, [], 'nothing the coach did was refused');
 
     // The coach's program edit is applied — the coach wins over Ben's later prescription patch.
-    const prescription = serverRow(srv.file, 'prescription', world.prescriptionId)!;
+    const prescription = (await srv.row('prescription', world.prescriptionId))!;
     assert.equal(prescription.fields.sets, 5);
     assert.equal(prescription.fields.reps, '3');
     assert.equal(prescription.fields.load, 120);
 
     // Every set Ben logged is there, once, with Ben's values.
-    const serverLogs = serverRows(srv.file, 'set_log').filter((r) => r.fields.sessionId === sessionId);
+    const serverLogs = (await srv.rows('set_log')).filter((r) => r.fields.sessionId === sessionId);
     assert.equal(serverLogs.length, benValues.size);
     for (const [rowId, values] of benValues) {
       const canonical = serverLogs.find((r) => r.id === rowId);
@@ -183,9 +184,9 @@ describe('the coach edits offline while the trainee logs online', () => {
         assert.deepEqual(canonical.fields[field], value, `set ${values.setIndex}: ${field} keeps Ben's value`);
       }
     }
-    assert.deepEqual(serverRow(srv.file, 'set_log', setA)!.fields, benValues.get(setA), 'set A is exactly what Ben wrote');
+    assert.deepEqual((await srv.row('set_log', setA))!.fields, benValues.get(setA), 'set A is exactly what Ben wrote');
     // The coach's note on set B did not conflict with anything Ben wrote, so it stands.
-    assert.deepEqual(serverRow(srv.file, 'set_log', setB)!.fields, { ...benValues.get(setB)!, note: 'count the half rep' });
+    assert.deepEqual((await srv.row('set_log', setB))!.fields, { ...benValues.get(setB)!, note: 'count the half rep' });
 
     // The coach's conflicting set_log changes are in the coach's journal.
     const journal = coach.store.journal();
@@ -213,7 +214,7 @@ describe('the coach edits offline while the trainee logs online', () => {
     // Ben's phone receives the coach's edit, and both replicas agree on all of Ben's scope.
     await replicaCaughtUp(ben.store, () => traineeScope(world.traineeId), "Ben's replica to catch up");
     assert.equal(ben.store.getRow('prescription', world.prescriptionId)?.fields.load, 120);
-    assertReplicasAgree(setup, ben);
+    await assertReplicasAgree(setup, ben);
   });
 
   test('several offline edits of the same rows apply in the order they were made', async () => {
@@ -260,21 +261,21 @@ describe('the coach edits offline while the trainee logs online', () => {
     assert.deepEqual(coach.engine.getState().failed, []);
     assert.deepEqual(coach.store.journal(), []);
 
-    const canonical = serverRow(srv.file, 'prescription', p)!;
+    const canonical = (await srv.row('prescription', p))!;
     // `load: null` clears the field; null or absent both mean "no load".
     assert.deepEqual({ ...canonical.fields, load: canonical.fields.load ?? null }, expectedPrescription);
-    assert.deepEqual(serverRow(srv.file, 'exercise', ex)?.fields, { coachId, name: 'Row v3', category: 'back' });
-    assert.equal(serverRow(srv.file, 'workout', world.workoutId)?.deleted, true);
+    assert.deepEqual((await srv.row('exercise', ex))?.fields, { coachId, name: 'Row v3', category: 'back' });
+    assert.equal((await srv.row('workout', world.workoutId))?.deleted, true);
 
     // The server applied them in seq order: each op's version is above the one before it.
-    const ledger = ledgerKeys(srv.file, world.coachId).filter((l) => ops.some((o) => o.key === l.key));
+    const ledger = (await srv.ledger(world.coachId)).filter((l) => ops.some((o) => o.key === l.key));
     assert.deepEqual(ledger.map((l) => l.key), ops.map((o) => o.key));
     const versions = ledger.map((l) => l.ack.version as number);
     for (let i = 1; i < versions.length; i++) assert.ok(versions[i]! > versions[i - 1]!, `op ${i + 1} applied after op ${i}: ${versions.join(',')}`);
     assert.ok(ledger.every((l) => l.ack.status === 'applied'), JSON.stringify(ledger.map((l) => l.ack)));
 
     // The coach's replica holds the same end state.
-    assert.deepEqual(coach.store.getRow('exercise', ex), { entity: 'exercise', id: ex, version: serverRow(srv.file, 'exercise', ex)!.version, fields: { coachId, name: 'Row v3', category: 'back' }, pending: false });
+    assert.deepEqual(coach.store.getRow('exercise', ex), { entity: 'exercise', id: ex, version: (await srv.row('exercise', ex))!.version, fields: { coachId, name: 'Row v3', category: 'back' }, pending: false });
     assert.equal(coach.store.getRow('workout', world.workoutId), undefined);
   });
 });
@@ -287,7 +288,7 @@ describe('a program changes hands', () => {
       const cara = id();
       coach.engine.enqueue({ entity: 'trainee', id: cara, action: 'put', fields: { coachId: world.coachId, name: 'Cara' } });
       await idle(coach.engine, 'the coach adding Cara');
-      const caraToken = srv.addTraineeToken(cara).token;
+      const caraToken = (await srv.newTraineeToken(cara)).token;
 
       const ben = open(srv.url, setup.traineeToken, 'ben');
       const caraPhone = open(srv.url, caraToken, 'cara');
@@ -396,7 +397,7 @@ describe('downloads while an upload backlog is pending', () => {
     assert.ok(first.viewOk, "the view showed Ben's sets and the pending edits together");
     assert.equal(coach.engine.counters.acked - ackedBefore, BACKLOG);
     assert.equal(coach.store.list('exercise').length, BACKLOG + 1);
-    assert.equal(serverRows(srv.file, 'exercise').length, BACKLOG + 1);
+    assert.equal((await srv.rows('exercise')).length, BACKLOG + 1);
     for (const rowId of logs) assert.equal(coach.store.getRow('set_log', rowId)?.fields.reps, 5);
   });
 
@@ -420,7 +421,7 @@ describe('downloads while an upload backlog is pending', () => {
     const state = coach.engine.getState();
     assert.ok(drained, `the backlog did not drain: pending ${state.pending}, connection ${state.connection}, acked ${coach.engine.counters.acked - ackedBefore}`);
     assert.equal(coach.engine.counters.acked - ackedBefore, edits.length);
-    assert.equal(serverRows(srv.file, 'exercise').length, edits.length + 1);
+    assert.equal((await srv.rows('exercise')).length, edits.length + 1);
   });
 
   test('a live change arrives in the middle of the drain', async () => {

@@ -448,11 +448,11 @@ export interface Setup {
  * a program, workout, prescription and exercise; Ben then gets a token.
  */
 export async function setupWorld(
-  srv: { url: string; addCoach(name?: string): { userId: string; token: string }; addTraineeToken(traineeId: string): { userId: string; token: string } },
+  srv: { url: string; newCoach(name?: string): Promise<{ userId: string; token: string }>; newTraineeToken(traineeId: string): Promise<{ userId: string; token: string }> },
   open: (url: string, token: string, name: string) => { store: LocalStore; engine: SyncEngine },
   coachUrl = srv.url,
 ): Promise<Setup> {
-  const issued = srv.addCoach('Ana');
+  const issued = await srv.newCoach('Ana');
   const coach = open(coachUrl, issued.token, 'coach');
   coach.engine.start();
   const { world, edits } = worldEdits(issued.userId);
@@ -460,7 +460,7 @@ export async function setupWorld(
   await idle(coach.engine, 'coach creating the world');
   const state = coach.engine.getState();
   if (state.failed.length) throw new Error(`setup edits were refused: ${JSON.stringify(state.failed)}`);
-  const trainee = srv.addTraineeToken(world.traineeId);
+  const trainee = await srv.newTraineeToken(world.traineeId);
   if (trainee.userId !== world.traineeId) throw new Error('a trainee user id must be the trainee row id');
   return { world, coach, coachToken: issued.token, traineeToken: trainee.token };
 }

@@ -6,9 +6,9 @@ import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { APP_CSP } from '../../server/http-app.ts';
-import { startServer, tempDir, type TestServer } from '../helpers.ts';
+import { openTestStore, startServer, tempDir, type TestServer, type TestStore } from '../helpers.ts';
 import { ROOT, killAllChildren, sleep, spawnTs, type Child } from '../e2e/support.ts';
-import { WsPeer, seedCoach } from './support.ts';
+import { WsPeer, coachWorld } from './support.ts';
 
 const T = { timeout: 30_000 };
 const CSP =
@@ -172,7 +172,7 @@ describe('the trainee app on the sync port', () => {
   });
 
   test('/sync upgrades as before beside the app', T, async () => {
-    const a = seedCoach(ts!.db, ts!.server.store);
+    const a = await coachWorld(ts!);
     const peer = await WsPeer.connect(ts!.url);
     try {
       const welcome = await peer.hello(a.coachToken);
@@ -196,7 +196,7 @@ describe('without a built app', () => {
         assert.equal(text.trim().split('\n').length, 1, 'one line');
       }
       assert.equal((await get(s.port, '/app.js')).status, 404);
-      const a = seedCoach(s.db, s.server.store);
+      const a = await coachWorld(s);
       const peer = await WsPeer.connect(s.url);
       await peer.hello(a.coachToken);
       peer.close();
@@ -239,8 +239,8 @@ describe('in a real browser', () => {
       const { chromium } = await import('playwright-core');
       const browser = await chromium.launch({ executablePath: CHROMIUM!, args: ['--no-sandbox'], timeout: 30_000 });
       try {
-        const a = seedCoach(s.db, s.server.store);
-        const code = s.server.store.createInvite(a.coach.id, a.trainee1, new Date())!.code;
+        const a = await coachWorld(s);
+        const code = (await s.createInvite(a.coach.id, a.trainee1, new Date()))!.code;
         const page = await browser.newPage();
         await page.goto(`http://127.0.0.1:${s.port}/join#${code}`);
         await page.waitForFunction(() => (window as unknown as { result?: unknown }).result !== undefined, undefined, { timeout: 15_000 });
@@ -265,6 +265,7 @@ describe('in a real browser', () => {
 describe('serve and the app build', () => {
   let repo: { dir: string; cleanup: () => void };
   const children: Child[] = [];
+  const stores: TestStore[] = [];
 
   before(() => {
     repo = tempDir('coachdesk-repo-');
@@ -272,15 +273,20 @@ describe('serve and the app build', () => {
     cpSync(join(ROOT, 'package.json'), join(repo.dir, 'package.json'));
     symlinkSync(join(ROOT, 'node_modules'), join(repo.dir, 'node_modules'));
   });
-  afterEach(() => killAllChildren());
+  afterEach(async () => {
+    killAllChildren();
+    for (const store of stores.splice(0)) await store.close();
+  });
   after(() => {
     killAllChildren();
     repo.cleanup();
   });
 
-  /** Starts `serve` in the copy; resolves with its port once it listens, and what it said on stderr. */
-  async function serve(db: string): Promise<{ port: number; stderr: () => string }> {
-    const child = spawnTs(join(repo.dir, 'server', 'cli.ts'), ['serve', '--db', join(repo.dir, db), '--port', '0']);
+  /** Starts `serve` in the copy on a new store; resolves with its port once it listens, and what it said on stderr. */
+  async function serve(): Promise<{ port: number; stderr: () => string }> {
+    const store = await openTestStore(repo.dir);
+    stores.push(store);
+    const child = spawnTs(join(repo.dir, 'server', 'cli.ts'), ['serve', ...store.cliArgs, '--port', '0']);
     children.push(child);
     for (let i = 0; i < 600; i++) {
       const m = /listening ws:\/\/127\.0\.0\.1:(\d+)\/sync/.exec(child.stdout());
@@ -297,7 +303,7 @@ describe('serve and the app build', () => {
   };
 
   test('without the build script: one line, and /sync is served; the app answers 503', T, async () => {
-    const s = await serve('a.db');
+    const s = await serve();
     assert.match(s.stderr(), /scripts\/build-trainee\.mjs is missing/);
     assert.equal(s.stderr().split('\n').filter((l) => /trainee app/.test(l)).length, 1);
     assert.equal((await get(s.port, '/')).status, 503);
@@ -306,7 +312,7 @@ describe('serve and the app build', () => {
 
   test('a build script that fails: one line, and /sync is served', T, async () => {
     script('console.log("building"); process.exit(3);');
-    const s = await serve('b.db');
+    const s = await serve();
     assert.match(s.stderr(), /the trainee app could not be built \(it exited with 3\)/);
     assert.equal((await get(s.port, '/')).status, 503);
     assert.ok(!existsSync(join(repo.dir, 'dist', 'trainee.build-lock')), 'the lock is gone');
@@ -319,12 +325,12 @@ describe('serve and the app build', () => {
       writeFileSync('dist/trainee/index.html', '<!doctype html><title>built</title>');
       appendFileSync('builds.log', 'built\\n');
       console.log('build output goes to stderr');`);
-    const s = await serve('c.db');
+    const s = await serve();
     const r = await get(s.port, '/join');
     assert.equal(r.status, 200);
     assert.equal(r.body.toString(), '<!doctype html><title>built</title>');
     assert.match(s.stderr(), /build output goes to stderr/);
-    await serve('d.db');
+    await serve();
     assert.equal(readdirSync(repo.dir).includes('builds.log'), true);
     const { readFileSync } = await import('node:fs');
     assert.equal(readFileSync(join(repo.dir, 'builds.log'), 'utf8'), 'built\n', 'built once');

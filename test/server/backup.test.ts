@@ -12,11 +12,13 @@ import { openServerDb, readServerVersion, type Db } from '../../server/db.ts';
 import { SyncServer } from '../../server/sync-server.ts';
 import type { LocalStore } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
-import { id, openClient, startServer, tempDir, until, type TestServer } from '../helpers.ts';
+import { id, openClient, sqliteOnly, startServer, tempDir, until, type TestServer } from '../helpers.ts';
 import { openLocalStore } from '../sync-db.ts';
 import { WsPeer } from './support.ts';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+/** Backups copy the SQLite file (PostgreSQL is backed up with pg_dump). */
+const BACKUP = { skip: sqliteOnly('backups copy the SQLite file (PostgreSQL is backed up with pg_dump)') };
 
 let tmp: { dir: string; cleanup: () => void };
 let srv: TestServer | undefined;
@@ -93,7 +95,7 @@ function keepEditing(engine: SyncEngine, coachId: string): { stop: () => Promise
   };
 }
 
-describe('backup while serving', () => {
+describe('backup while serving', BACKUP, () => {
   test('backupServerDb on the serving connection: the copy is the database at one version while pushes go on, and opens as a valid server database', async () => {
     srv = await startServer(tmp.dir);
     const coach = srv.addCoach();
@@ -179,7 +181,7 @@ describe('backup while serving', () => {
   });
 });
 
-describe('restore from a backup', () => {
+describe('restore from a backup', BACKUP, () => {
   test('the restored server gets every op its clients still hold exactly once; ops acked after the backup are not resent', async () => {
     srv = await startServer(tmp.dir);
     const coach = srv.addCoach();
@@ -249,7 +251,7 @@ describe('restore from a backup', () => {
   });
 });
 
-describe('after a restore', () => {
+describe('after a restore', BACKUP, () => {
   test(
     'an install whose cursor is past the restored version still gets the rows written after the restore',
     { todo: 'known gap: the restored server issues versions again that the install has already passed, and catch-up skips them' },
@@ -285,7 +287,7 @@ describe('after a restore', () => {
   );
 });
 
-describe('what a backup refuses', () => {
+describe('what a backup refuses', BACKUP, () => {
   let db: Db;
   let file: string;
 

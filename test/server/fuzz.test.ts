@@ -6,14 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
 import { ENTITIES, FIELD_SCHEMAS } from '../../protocol/index.ts';
 import { startServer, tempDir, type TestServer } from '../helpers.ts';
-import { WsPeer, seedCoach, uuid, type CoachWorld, type Msg } from './support.ts';
+import { WsPeer, coachWorld, uuid, type Msg, type ServedWorld } from './support.ts';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261126);
 const RUNS = Number(process.env.FUZZ_RUNS ?? 400);
 
 let tmp: { dir: string; cleanup: () => void };
 let ts: TestServer;
-let world: CoachWorld;
+let world: ServedWorld;
 let peer: WsPeer;
 let nextSeq = 1;
 
@@ -22,7 +22,7 @@ before(async () => {
   // Bad frames are what this sends: the per-minute limit would close the connection (that
   // limit has its own test in ws.test.ts).
   ts = await startServer(tmp.dir, { badFrameLimit: 1_000_000 });
-  world = seedCoach(ts.db, ts.server.store, 'Ana');
+  world = await coachWorld(ts, 'Ana');
   peer = await WsPeer.connect(ts.url);
   const welcome = await peer.hello(world.coachToken, 'fuzzer');
   nextSeq = welcome.nextSeq as number;
@@ -34,8 +34,8 @@ after(async () => {
   tmp.cleanup();
 });
 
-function canonicalState() {
-  return ts.db.prepare(`SELECT COUNT(*) AS rows, COALESCE(MAX(version), 0) AS version, COALESCE(SUM(LENGTH(fields)), 0) AS bytes FROM canonical_rows`).get();
+async function canonicalState() {
+  return (await ts.query(`SELECT COUNT(*) AS rows, COALESCE(MAX(version), 0) AS version, COALESCE(SUM(LENGTH(fields)), 0) AS bytes FROM canonical_rows`))[0];
 }
 
 /** Sends one frame and waits for the server's answer to it: an error, acks, or a close. */
@@ -101,7 +101,7 @@ const mutations: Array<[string, fc.Arbitrary<(op: Record<string, unknown>) => vo
 
 describe('fuzzing the sync endpoint', () => {
   test('random text, JSON and binary frames: a bad_message naming the problem, nothing written, the connection kept', async () => {
-    const before = canonicalState();
+    const before = await canonicalState();
     const frames = fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)),
@@ -117,12 +117,12 @@ describe('fuzzing the sync endpoint', () => {
       }),
       { seed: SEED, numRuns: RUNS },
     );
-    assert.deepEqual(canonicalState(), before, 'no canonical row was written');
+    assert.deepEqual(await canonicalState(), before, 'no canonical row was written');
     assert.ok(peer.isOpen);
   });
 
   test('valid pushes broken by one mutation: each op acked rejected with a message (or the frame refused), nothing written', async () => {
-    const before = canonicalState();
+    const before = await canonicalState();
     const cases = fc.oneof(...mutations.map(([name, arb]) => arb.map((mutate) => ({ name, mutate }))));
     await fc.assert(
       fc.asyncProperty(cases, async ({ name, mutate }) => {
@@ -142,7 +142,7 @@ describe('fuzzing the sync endpoint', () => {
       }),
       { seed: SEED + 1, numRuns: RUNS * 2 },
     );
-    assert.deepEqual(canonicalState(), before, 'no canonical row was written');
+    assert.deepEqual(await canonicalState(), before, 'no canonical row was written');
     // And the server still applies a good edit afterwards.
     const good = validOp();
     const answer = await answerTo(JSON.stringify({ type: 'push', ops: [good] }), 1);

@@ -1,7 +1,6 @@
 // Coach requests over /sync: invite.create, access.list, access.revoke; invites in the store.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -10,8 +9,8 @@ import { authenticate } from '../../server/auth.ts';
 import { hashInviteCode } from '../../server/access.ts';
 import { CanonicalStore } from '../../server/canonical-store.ts';
 import { openServerDb, SCHEMA_VERSION } from '../../server/db.ts';
-import { joinWithCode, startServer, tempDir, type TestServer } from '../helpers.ts';
-import { WsPeer, makeOp, seedCoach, traineeUser, uuid, type Msg } from './support.ts';
+import { joinWithCode, sqliteOnly, startServer, tempDir, type TestServer } from '../helpers.ts';
+import { WsPeer, coachWorld, makeOp, seedCoach, traineeOf, uuid, type Msg } from './support.ts';
 
 const T = { timeout: 20_000 };
 let tmp: { dir: string; cleanup: () => void };
@@ -61,7 +60,7 @@ afterEach(async () => {
 describe('invite.create', () => {
   test('gives a code of at least 128 random bits, a link to /join#code on the address the coach connected to, and a 7-day expiry', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken);
     const r = await ask(desk, 'invite.create', { traineeId: a.trainee1 });
@@ -80,7 +79,7 @@ describe('invite.create', () => {
 
   test('with a public URL, links start with it', T, async () => {
     const s = await start({ publicUrl: 'https://coach.example.com/' });
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken);
     const r = await ask(desk, 'invite.create', { traineeId: a.trainee2 });
@@ -90,12 +89,11 @@ describe('invite.create', () => {
 
   test('the store keeps only the sha-256 of a code: neither its text nor its bytes are anywhere in the database files', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken);
     const { code } = (await ask(desk, 'invite.create', { traineeId: a.trainee1 })).value as { code: string };
-    const files = [s.file, `${s.file}-wal`].filter((f) => existsSync(f));
-    const bytes = Buffer.concat(files.map((f) => readFileSync(f)));
+    const bytes = await s.storedBytes();
     const raw = Buffer.from(code, 'base64url');
     const hash = createHash('sha256').update(code).digest('hex');
     assert.equal(hashInviteCode(code), hash);
@@ -105,7 +103,7 @@ describe('invite.create', () => {
     assert.equal(bytes.indexOf(Buffer.from(raw.toString('hex'))), -1, 'the code as hex');
     assert.equal(bytes.indexOf(Buffer.from(raw.toString('base64'))), -1, 'the code as base64');
     assert.notEqual(bytes.indexOf(Buffer.from(hash)), -1, 'its sha-256 is there');
-    const stored = s.db.prepare(`SELECT * FROM invites`).all() as Array<Record<string, unknown>>;
+    const stored = await s.query(`SELECT * FROM invites`);
     assert.equal(stored.length, 1);
     assert.equal(stored[0]!.code_hash, hash);
     assert.equal(stored[0]!.coach_id, a.coach.id);
@@ -115,8 +113,8 @@ describe('invite.create', () => {
 
   test("a coach cannot invite another coach's trainee, nor an unknown id: the same not_found for both", T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store, 'Ana');
-    const b = seedCoach(s.db, s.server.store, 'Bo');
+    const a = await coachWorld(s, 'Ana');
+    const b = await coachWorld(s, 'Bo');
     const bo = await connect(s.url);
     await bo.hello(b.coachToken);
     const theirs = await ask(bo, 'invite.create', { traineeId: a.trainee1 });
@@ -124,9 +122,9 @@ describe('invite.create', () => {
     assert.equal(theirs.ok, false);
     assert.equal(theirs.error.code, 'not_found');
     assert.deepEqual(unknown.error, theirs.error, 'nothing tells the two apart');
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM invites`).pluck().get(), 0);
+    assert.equal(await s.count('invites'), 0);
     // A deleted trainee of one's own cannot be invited either.
-    b.desk.pushApplied([b.desk.op('trainee', b.trainee2, 'delete', {}, 0)]);
+    await b.desk.pushApplied([b.desk.op('trainee', b.trainee2, 'delete', {}, 0)]);
     const deleted = await ask(bo, 'invite.create', { traineeId: b.trainee2 });
     assert.equal(deleted.error.code, 'not_found');
     // ... but their devices can still be revoked.
@@ -136,9 +134,9 @@ describe('invite.create', () => {
 
   test("a trainee's requests are forbidden, whatever they ask", T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const phone = await connect(s.url);
-    await phone.hello(traineeUser(s.db, a.trainee1).token);
+    await phone.hello((await traineeOf(s, a.trainee1)).token);
     for (const [method, params] of [
       ['invite.create', { traineeId: a.trainee1 }],
       ['access.list', {}],
@@ -148,13 +146,13 @@ describe('invite.create', () => {
       assert.equal(r.ok, false);
       assert.equal(r.error.code, 'forbidden', method);
     }
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM invites`).pluck().get(), 0);
+    assert.equal(await s.count('invites'), 0);
     assert.ok(phone.isOpen);
   });
 
   test('bad params are invalid, naming the field; an unknown method is invalid; the connection stays open', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken);
     const cases: Array<[string, unknown, RegExp]> = [
@@ -179,7 +177,7 @@ describe('invite.create', () => {
 
   test('a request frame without a requestId, or before hello, is a bad message', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const early = await connect(s.url);
     early.send({ type: 'request', requestId: 'r', method: 'access.list', params: {} });
     const e = await early.waitFor('error', (m) => m.type === 'error');
@@ -198,7 +196,7 @@ describe('invite.create', () => {
 describe('requests and the push stream', () => {
   test('requests are answered in order, and after the pushes sent before them (an invite for a trainee just created finds it)', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken, 'desk');
     const fresh = uuid();
@@ -231,7 +229,7 @@ describe('requests and the push stream', () => {
 
   test('answers to requests go to the asker only', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken, 'desk');
     const laptop = await connect(s.url);
@@ -245,8 +243,8 @@ describe('requests and the push stream', () => {
 describe('access.list', () => {
   test('every trainee of the coach with the newest pending invite, active devices and when one was last seen', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store, 'Ana');
-    const b = seedCoach(s.db, s.server.store, 'Bo');
+    const a = await coachWorld(s, 'Ana');
+    const b = await coachWorld(s, 'Bo');
     const desk = await connect(s.url);
     await desk.hello(a.coachToken);
     const entry = async (traineeId: string) => {
@@ -278,7 +276,7 @@ describe('access.list', () => {
     const again = (await ask(desk, 'invite.create', { traineeId: a.trainee1 })).value as { code: string };
     const second = await join(s.port, again.code);
     assert.equal(second.status, 200);
-    traineeUser(s.db, a.trainee1);
+    await traineeOf(s, a.trainee1);
     assert.equal((await entry(a.trainee1)).devices, 3);
     // A device connects: lastSeenAt is when.
     clock += 5000;
@@ -301,29 +299,29 @@ describe('access.list', () => {
 
   test('a connected device is noted as seen again with the pings', T, async () => {
     const s = await start({ pingIntervalMs: 50, lastSeenEveryMs: 1000 });
-    const a = seedCoach(s.db, s.server.store);
-    const { token } = traineeUser(s.db, a.trainee1);
+    const a = await coachWorld(s);
+    const { token } = await traineeOf(s, a.trainee1);
     const phone = await connect(s.url);
     await phone.hello(token);
-    const seen = () => s.db.prepare(`SELECT last_seen_at FROM tokens WHERE user_id = ?`).pluck().get(a.trainee1) as string;
-    assert.equal(seen(), new Date(clock).toISOString());
+    const seen = () => s.value<string>(`SELECT last_seen_at FROM tokens WHERE user_id = ?`, a.trainee1);
+    assert.equal(await seen(), new Date(clock).toISOString());
     clock += 2000;
-    await waitForValue(async () => seen(), new Date(clock).toISOString());
+    await waitForValue(seen, new Date(clock).toISOString());
   });
 });
 
 describe('access.revoke', () => {
   test("revokes every token of the trainee, closes their open connections at once, cancels pending invites; others stay", T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken, 'desk');
     const invite = (await ask(desk, 'invite.create', { traineeId: a.trainee1 })).value as { code: string };
     const joined = await join(s.port, invite.code);
     const phoneToken = joined.body.token as string;
-    const tablet = traineeUser(s.db, a.trainee1).token;
+    const tablet = (await traineeOf(s, a.trainee1)).token;
     const pending = (await ask(desk, 'invite.create', { traineeId: a.trainee1 })).value as { code: string };
-    const otherTrainee = traineeUser(s.db, a.trainee2).token;
+    const otherTrainee = (await traineeOf(s, a.trainee2)).token;
     const phone = await connect(s.url);
     await phone.hello(phoneToken, 'phone');
     const tab = await connect(s.url);
@@ -339,7 +337,7 @@ describe('access.revoke', () => {
     assert.equal(phone.messages.find((m) => m.type === 'error')?.code, 'unauthorized');
     assert.ok(other.isOpen && desk.isOpen);
     // The tokens no longer authenticate; the pending invite no longer joins.
-    assert.equal(authenticate(s.db, phoneToken), undefined);
+    assert.equal(await s.authenticate(phoneToken), undefined);
     const retry = await connect(s.url);
     retry.send({ type: 'hello', protocol: 1, token: phoneToken, clientId: 'phone', lastVersion: 0 });
     assert.equal((await retry.waitClose(2000)).code, 4401);
@@ -359,10 +357,10 @@ describe('access.revoke', () => {
 
   test("another coach's trainee or an unknown id: not_found, nothing revoked", T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store, 'Ana');
-    const b = seedCoach(s.db, s.server.store, 'Bo');
+    const a = await coachWorld(s, 'Ana');
+    const b = await coachWorld(s, 'Bo');
     const phone = await connect(s.url);
-    await phone.hello(traineeUser(s.db, a.trainee1).token);
+    await phone.hello((await traineeOf(s, a.trainee1)).token);
     const bo = await connect(s.url);
     await bo.hello(b.coachToken);
     const theirs = await ask(bo, 'access.revoke', { traineeId: a.trainee1 });
@@ -371,12 +369,12 @@ describe('access.revoke', () => {
     assert.deepEqual(unknown.error, theirs.error);
     await phone.barrier(0);
     assert.ok(phone.isOpen);
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM tokens WHERE user_id = ? AND revoked_at IS NULL`).pluck().get(a.trainee1), 1);
+    assert.equal(await s.count('tokens', 'user_id = ? AND revoked_at IS NULL', a.trainee1), 1);
   });
 
   test('the trainee joined by invite sees their rows, live and in catch-up', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const desk = await connect(s.url);
     await desk.hello(a.coachToken, 'desk');
     const { code } = (await ask(desk, 'invite.create', { traineeId: a.trainee1 })).value as { code: string };
@@ -398,7 +396,7 @@ describe('access.revoke', () => {
   });
 });
 
-describe('the database', () => {
+describe('the database', { skip: sqliteOnly('SQLite schema migrations, and two connections to one SQLite file') }, () => {
   test('a schema-1 file opens: tokens gain last_seen_at, invites appear, its tokens still work', T, () => {
     const file = joinPath(tmp.dir, 'old.db');
     const old = new Database(file);

@@ -4,16 +4,16 @@ import { request } from 'node:http';
 import { join as joinPath } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { INVITE_TTL_MS, type Row } from '../../protocol/index.ts';
-import { CanonicalStore } from '../../server/canonical-store.ts';
-import { openServerDb } from '../../server/db.ts';
 import { RateLimiter, addressKey } from '../../server/rate-limit.ts';
-import { startServer, tempDir, type TestServer } from '../helpers.ts';
-import { runServerCli, spawnServer, killAllChildren } from '../e2e/support.ts';
-import { WsPeer, seedCoach, uuid } from './support.ts';
+import { openTestStore, startServer, tempDir, type TestServer, type TestStore } from '../helpers.ts';
+import { runServerCli, spawnServeWith, killAllChildren } from '../e2e/support.ts';
+import { WsPeer, coachWorld, uuid } from './support.ts';
 
 const T = { timeout: 30_000 };
 let tmp: { dir: string; cleanup: () => void };
 let ts: TestServer | undefined;
+/** Stores a test opened for server processes of its own. */
+let stores: TestStore[] = [];
 let peers: WsPeer[] = [];
 let clock = Date.parse('2026-03-01T10:00:00.000Z');
 
@@ -28,6 +28,7 @@ afterEach(async () => {
   await ts?.close();
   ts = undefined;
   killAllChildren();
+  for (const store of stores.splice(0)) await store.close();
   tmp.cleanup();
 });
 
@@ -70,15 +71,22 @@ function http(port: number, method: string, path: string, body?: string | Buffer
 const postJoin = (port: number, body: unknown) =>
   http(port, 'POST', '/api/join', typeof body === 'string' ? body : JSON.stringify(body), { 'content-type': 'application/json' });
 
-function invite(s: TestServer, traineeId: string, coachId: string): string {
-  return s.server.store.createInvite(coachId, traineeId, new Date(clock))!.code;
+async function invite(s: TestStore, traineeId: string, coachId: string): Promise<string> {
+  return (await s.createInvite(coachId, traineeId, new Date(clock)))!.code;
+}
+
+/** A store of the kind under test for server processes (`serve`, the CLI), closed after the test. */
+async function storeForProcesses(): Promise<TestStore> {
+  const store = await openTestStore(tmp.dir);
+  stores.push(store);
+  return store;
 }
 
 describe('POST /api/join', () => {
   test('a code gives a new device token for the trainee, once; the token works on /sync as that trainee', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
-    const code = invite(s, a.trainee1, a.coach.id);
+    const a = await coachWorld(s);
+    const code = await invite(s, a.trainee1, a.coach.id);
     const first = await postJoin(s.port, { code });
     assert.equal(first.status, 200, first.text);
     assert.deepEqual(Object.keys(first.json!).sort(), ['token', 'userId']);
@@ -103,18 +111,18 @@ describe('POST /api/join', () => {
     assert.ok(rows.some((r) => r.entity === 'program' && r.id === a.program), 'sees its program');
     assert.ok(!rows.some((r) => r.id === a.trainee2), "does not see another trainee's row");
     // Each device gets its own token: a second invite, a second token.
-    const other = await postJoin(s.port, { code: invite(s, a.trainee1, a.coach.id) });
+    const other = await postJoin(s.port, { code: await invite(s, a.trainee1, a.coach.id) });
     assert.equal(other.status, 200);
     assert.notEqual(other.json!.token, first.json!.token);
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM tokens WHERE user_id = ? AND revoked_at IS NULL`).pluck().get(a.trainee1), 2);
+    assert.equal(await s.count('tokens', 'user_id = ? AND revoked_at IS NULL', a.trainee1), 2);
   });
 
   test('an invite expires after 7 days: 410 expired', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     const created = clock;
-    const early = invite(s, a.trainee1, a.coach.id);
-    const late = invite(s, a.trainee1, a.coach.id);
+    const early = await invite(s, a.trainee1, a.coach.id);
+    const late = await invite(s, a.trainee1, a.coach.id);
     clock = created + INVITE_TTL_MS - 1;
     assert.equal((await postJoin(s.port, { code: early })).status, 200, 'valid until its last millisecond');
     clock = created + INVITE_TTL_MS;
@@ -122,24 +130,24 @@ describe('POST /api/join', () => {
     assert.equal(expired.status, 410);
     assert.equal(expired.json!.error, 'expired');
     assert.match(String(expired.json!.message), /expired/);
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM tokens WHERE user_id = ?`).pluck().get(a.trainee1), 1);
+    assert.equal(await s.count('tokens', 'user_id = ?', a.trainee1), 1);
   });
 
   test('an invite of a trainee deleted since: 410 cancelled, no token', T, async () => {
     const s = await start();
-    const a = seedCoach(s.db, s.server.store);
-    const code = invite(s, a.trainee2, a.coach.id);
-    a.desk.pushApplied([a.desk.op('trainee', a.trainee2, 'delete', {}, 0)]);
+    const a = await coachWorld(s);
+    const code = await invite(s, a.trainee2, a.coach.id);
+    await a.desk.pushApplied([a.desk.op('trainee', a.trainee2, 'delete', {}, 0)]);
     const r = await postJoin(s.port, { code });
     assert.equal(r.status, 410);
     assert.equal(r.json!.error, 'cancelled');
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM tokens WHERE user_id = ?`).pluck().get(a.trainee2), 0);
+    assert.equal(await s.count('tokens', 'user_id = ?', a.trainee2), 0);
   });
 
   test('unknown codes 404; bodies that are not a code 400; not JSON 415; over 4 KB 413; GET 405', T, async () => {
     const s = await start({ joinRateLimit: { max: 1000, windowMs: 60_000 } });
-    const a = seedCoach(s.db, s.server.store);
-    const real = invite(s, a.trainee1, a.coach.id);
+    const a = await coachWorld(s);
+    const real = await invite(s, a.trainee1, a.coach.id);
     const cases: Array<{ answer: Promise<Answer>; status: number; error: string; message?: RegExp }> = [
       { answer: postJoin(s.port, { code: 'A'.repeat(24) }), status: 404, error: 'unknown' },
       { answer: postJoin(s.port, '{"code": '), status: 400, error: 'bad_request', message: /not valid JSON/ },
@@ -182,23 +190,20 @@ describe('POST /api/join', () => {
 
   test('concurrent joins with one code: exactly one 200, the others 410 used, one token', T, async () => {
     const s = await start({ joinRateLimit: { max: 100, windowMs: 60_000 } });
-    const a = seedCoach(s.db, s.server.store);
-    const code = invite(s, a.trainee1, a.coach.id);
+    const a = await coachWorld(s);
+    const code = await invite(s, a.trainee1, a.coach.id);
     const answers = await Promise.all(Array.from({ length: 12 }, () => postJoin(s.port, { code })));
     const statuses = answers.map((r) => r.status).sort();
     assert.deepEqual(statuses, [200, ...Array<number>(11).fill(410)]);
     assert.ok(answers.filter((r) => r.status === 410).every((r) => r.json!.error === 'used'));
-    assert.equal(s.db.prepare(`SELECT COUNT(*) FROM tokens WHERE user_id = ?`).pluck().get(a.trainee1), 1);
+    assert.equal(await s.count('tokens', 'user_id = ?', a.trainee1), 1);
   });
 
-  test('concurrent joins with one code against two server processes on one file: exactly one wins', T, async () => {
-    const file = joinPath(tmp.dir, 'shared.db');
-    const db = openServerDb(file);
-    const store = new CanonicalStore(db);
-    const a = seedCoach(db, store);
-    const code = store.createInvite(a.coach.id, a.trainee1, new Date())!.code;
-    db.close();
-    const [one, two] = await Promise.all([spawnServer(file), spawnServer(file)]);
+  test('concurrent joins with one code against two server processes on one database: exactly one wins', T, async () => {
+    const store = await storeForProcesses();
+    const a = await coachWorld(store);
+    const code = (await store.createInvite(a.coach.id, a.trainee1, new Date()))!.code;
+    const [one, two] = await Promise.all([spawnServeWith(store.cliArgs), spawnServeWith(store.cliArgs)]);
     const port = (url: string) => Number(new URL(url).port);
     const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => postJoin(port(i % 2 ? one!.url : two!.url), { code })));
     assert.deepEqual(answers.map((r) => r.status).sort(), [200, 410, 410, 410, 410, 410, 410, 410]);
@@ -206,11 +211,11 @@ describe('POST /api/join', () => {
 
   test('rate limited per address: after the limit 429 with Retry-After; successful joins do not count; the window passes', T, async () => {
     const s = await start({ joinRateLimit: { max: 3, windowMs: 600_000 } });
-    const a = seedCoach(s.db, s.server.store);
+    const a = await coachWorld(s);
     // Successful joins (a gym's trainees on one network) are not counted.
-    for (let i = 0; i < 5; i++) assert.equal((await postJoin(s.port, { code: invite(s, a.trainee1, a.coach.id) })).status, 200);
+    for (let i = 0; i < 5; i++) assert.equal((await postJoin(s.port, { code: await invite(s, a.trainee1, a.coach.id) })).status, 200);
     for (let i = 0; i < 3; i++) assert.equal((await postJoin(s.port, { code: `wrong${i}`.padEnd(24, 'x') })).status, 404);
-    const valid = invite(s, a.trainee1, a.coach.id);
+    const valid = await invite(s, a.trainee1, a.coach.id);
     const limited = await postJoin(s.port, { code: valid });
     assert.equal(limited.status, 429);
     assert.equal(limited.json!.error, 'rate_limited');
@@ -250,15 +255,13 @@ describe('the rate limiter', () => {
 
 describe('the invite CLI', () => {
   test('prints one line of JSON: code, url = base + /join# + code, expiresAt; the code joins', T, async () => {
-    const file = joinPath(tmp.dir, 'cli.db');
-    const db = openServerDb(file);
-    const a = seedCoach(db, new CanonicalStore(db));
-    db.close();
+    const store = await storeForProcesses();
+    const a = await coachWorld(store);
     const before = Date.now();
     const [plain, based, owned] = await Promise.all([
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee1]),
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee1, '--base-url', 'https://coach.example.com/app/']),
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee2, '--coach', a.coach.id]),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee1]),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee1, '--base-url', 'https://coach.example.com/app/']),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee2, '--coach', a.coach.id]),
     ]);
     const LINE = /^\{"code":"([A-Za-z0-9_-]{22,})","url":"([^"]+)","expiresAt":"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"\}\n$/;
     for (const [result, base] of [
@@ -275,8 +278,8 @@ describe('the invite CLI', () => {
       const ttl = Date.parse(expiresAt!) - before;
       assert.ok(ttl >= INVITE_TTL_MS && ttl < INVITE_TTL_MS + 60_000, `expires in 7 days (${ttl} ms)`);
     }
-    // The printed code joins on a server over the same file.
-    const server = await spawnServer(file);
+    // The printed code joins on a server over the same store.
+    const server = await spawnServeWith(store.cliArgs);
     const port = Number(new URL(server.url).port);
     const code = LINE.exec(plain.stdout)![1]!;
     const joined = await postJoin(port, { code });
@@ -285,16 +288,14 @@ describe('the invite CLI', () => {
   });
 
   test('a bad base URL is a usage error naming it (exit 2); an unknown trainee or another coach is one line (exit 1)', T, async () => {
-    const file = joinPath(tmp.dir, 'cli.db');
-    const db = openServerDb(file);
-    const a = seedCoach(db, new CanonicalStore(db));
-    db.close();
+    const store = await storeForProcesses();
+    const a = await coachWorld(store);
     const [ftp, junk, missing, unknown, wrongCoach, noDb] = await Promise.all([
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee1, '--base-url', 'ftp://example.com']),
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee1, '--base-url', 'not a url']),
-      runServerCli(['invite', '--db', file]),
-      runServerCli(['invite', '--db', file, '--trainee', uuid()]),
-      runServerCli(['invite', '--db', file, '--trainee', a.trainee1, '--coach', uuid()]),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee1, '--base-url', 'ftp://example.com']),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee1, '--base-url', 'not a url']),
+      runServerCli(['invite', ...store.cliArgs]),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', uuid()]),
+      runServerCli(['invite', ...store.cliArgs, '--trainee', a.trainee1, '--coach', uuid()]),
       runServerCli(['invite', '--db', joinPath(tmp.dir, 'none.db'), '--trainee', a.trainee1]),
     ]);
     assert.equal(ftp.code, 2);
@@ -312,8 +313,6 @@ describe('the invite CLI', () => {
       assert.match(result.stderr, message);
       assert.equal(result.stdout, '');
     }
-    const check = openServerDb(file);
-    assert.equal(check.prepare(`SELECT COUNT(*) FROM invites`).pluck().get(), 0, 'no invite was made');
-    check.close();
+    assert.equal(await store.count('invites'), 0, 'no invite was made');
   });
 });

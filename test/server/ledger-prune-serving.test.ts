@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { id, openClient, startServer, tempDir, until } from '../helpers.ts';
+import { id, openClient, sqliteOnly, startServer, tempDir, until } from '../helpers.ts';
 
 const tmp = tempDir('coachdesk-prune-serving-');
 after(() => tmp.cleanup());
@@ -19,24 +19,24 @@ const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx
 test('a serving server prunes entries past the retention once their install has pushed again a day later; the others stay', async () => {
   let clock = Date.parse('2026-01-01T00:00:00Z');
   const srv = await startServer(tmp.dir, { now: () => clock, ledgerRetentionMs: 90 * DAY, ledgerPruneEveryMs: 60_000 });
-  const coach = srv.addCoach('Ana');
+  const coach = await srv.newCoach('Ana');
   const client = openClient(tmp.dir, srv.url, coach.token);
   try {
     client.engine.start();
-    const ledger = () => srv.db.prepare(`SELECT COUNT(*) FROM ledger`).pluck().get() as number;
+    const ledger = () => srv.count('ledger');
     // Old edits: their entries take the clock of the push.
     for (let i = 0; i < 5; i++) client.engine.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: { coachId: coach.userId, name: `Old ${i}` } });
-    await until('the old edits acked', () => client.store.pendingCount === 0 && ledger() === 5, 10_000);
+    await until('the old edits acked', async () => client.store.pendingCount === 0 && (await ledger()) === 5, 10_000);
     assert.equal(await srv.server.pruneLedger(), 0, 'nothing is past the retention yet');
 
     // 100 days later the install pushes again: its old entries are past the window, and it has
     // pushed more than a day after them, so they go.
     clock += 100 * DAY;
     client.engine.enqueue({ entity: 'exercise', id: id(), action: 'put', fields: { coachId: coach.userId, name: 'New' } });
-    await until('the new edit acked', () => client.store.pendingCount === 0 && ledger() === 6, 10_000);
+    await until('the new edit acked', async () => client.store.pendingCount === 0 && (await ledger()) === 6, 10_000);
     assert.equal(await srv.server.pruneLedger(2), 5, 'pruned in batches of 2 until none is left');
-    assert.equal(ledger(), 1, 'the recent entry stays');
-    const exercises = srv.db.prepare(`SELECT COUNT(*) FROM canonical_rows WHERE entity = 'exercise'`).pluck().get();
+    assert.equal(await ledger(), 1, 'the recent entry stays');
+    const exercises = await srv.count('canonical_rows', `entity = 'exercise'`);
     assert.equal(exercises, 6, 'pruning the ledger touches no row');
   } finally {
     await client.engine.stop();
@@ -45,7 +45,7 @@ test('a serving server prunes entries past the retention once their install has 
   }
 });
 
-test('serve refuses a bad --ledger-retention-days; backup copies a database and never overwrites', () => {
+test('serve refuses a bad --ledger-retention-days; backup copies a database and never overwrites', { skip: sqliteOnly('backup copies a SQLite file (PostgreSQL is backed up with pg_dump)') }, () => {
   const db = join(tmp.dir, 'cli.db');
   assert.equal(cli('add-coach', '--db', db, '--name', 'Ana').status, 0);
   for (const bad of ['-1', '1.5', 'ninety', '']) {

@@ -40,7 +40,7 @@ describe('the log', () => {
       peers.push(peer);
       return peer;
     };
-    const coach = ts.addCoach('Ana');
+    const coach = await ts.newCoach('Ana');
     const wrongToken = randomBytes(32).toString('base64url');
     let traineeToken = '';
     let code = '';

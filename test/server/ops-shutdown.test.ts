@@ -1,27 +1,26 @@
 // Graceful shutdown: pushes already received are committed and acked, then every client is told
-// to go (1001); a client mid-drain reconnects to the next server on the same file and every edit
+// to go (1001); a client mid-drain reconnects to the next server on the same store and every edit
 // lands exactly once. `serve` does it on SIGTERM and exits 0.
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import Database from 'better-sqlite3';
 import { openWebSocket } from '../../main/sync/node-socket.ts';
 import type { Edit } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
-import { addCoach } from '../../server/auth.ts';
-import { openServerDb, readServerVersion } from '../../server/db.ts';
 import { SyncServer, type ServerSocket } from '../../server/sync-server.ts';
 import { openLocalStore } from '../sync-db.ts';
-import { id, tempDir, until } from '../helpers.ts';
+import { id, openTestStore, tempDir, until, type TestStore } from '../helpers.ts';
 import { killAllChildren, sleep, spawnTs, within } from '../e2e/support.ts';
 import { WsPeer, makeOp, uuid, type Msg } from './support.ts';
 
 const T = { timeout: 60_000 };
 let tmp: { dir: string; cleanup: () => void };
+const stores: TestStore[] = [];
 before(() => (tmp = tempDir('coachdesk-ops-shutdown-')));
-after(() => {
+after(async () => {
   killAllChildren();
+  for (const store of stores) await store.close();
   tmp.cleanup();
 });
 
@@ -54,27 +53,17 @@ class HandSocket extends EventEmitter implements ServerSocket {
   }
 }
 
-function newDatabase(name: string): { file: string; coach: { userId: string; token: string } } {
-  const file = join(tmp.dir, name);
-  const db = openServerDb(file);
-  const coach = addCoach(db, 'Ana');
-  db.close();
-  return { file, coach };
-}
-
-function read<T>(file: string, query: (db: Database.Database) => T): T {
-  const db = new Database(file, { readonly: true });
-  try {
-    return query(db);
-  } finally {
-    db.close();
-  }
+/** A store of the kind under test with a coach; servers are given it with a connection of their own. */
+async function newStore(): Promise<{ store: TestStore; coach: { userId: string; token: string } }> {
+  const store = await openTestStore(tmp.dir);
+  stores.push(store);
+  return { store, coach: await store.newCoach('Ana') };
 }
 
 describe('graceful shutdown', () => {
-  test('a client draining a big outbox: shutdown mid-drain acks what was received, closes with 1001; the next server on the file gets the rest, each edit once', T, async () => {
-    const { file, coach } = newDatabase('drain.db');
-    const first = new SyncServer({ db: file, port: 0, logger: { level: 'silent' } });
+  test('a client draining a big outbox: shutdown mid-drain acks what was received, closes with 1001; the next server on the store gets the rest, each edit once', T, async () => {
+    const { store: serverStore, coach } = await newStore();
+    const first = new SyncServer({ ...serverStore.serverOptions({ ownConnection: true }), port: 0, logger: { level: 'silent' } });
     const url = await first.listen();
     const port = Number(new URL(url).port);
 
@@ -110,12 +99,12 @@ describe('graceful shutdown', () => {
       assert.equal(closeCodes[0], 1001, 'going away');
 
       // Every op the server committed was acked to the client before the close: none is both applied and still queued.
-      const committed = read(file, (db) => db.prepare('SELECT COUNT(*) FROM ledger').pluck().get() as number);
+      const committed = await serverStore.count('ledger');
       assert.ok(committed > 0 && committed < total, `${committed} of ${total} committed before the shutdown`);
       assert.equal(store.pendingCount, total - committed, 'the client holds exactly what the server did not commit');
 
-      // The next server, on the same file and port: the client finds it by itself.
-      second = new SyncServer({ db: file, port, logger: { level: 'silent' } });
+      // The next server, on the same store and port: the client finds it by itself.
+      second = new SyncServer({ ...serverStore.serverOptions({ ownConnection: true }), port, logger: { level: 'silent' } });
       await second.listen();
       assert.equal(await engine.whenIdle(30_000), true, 'the client drained to the new server');
       assert.equal(store.pendingCount, 0);
@@ -127,27 +116,25 @@ describe('graceful shutdown', () => {
       store.close();
     }
 
-    read(file, (db) => {
-      const ledger = db.prepare('SELECT key, ack FROM ledger').all() as Array<{ key: string; ack: string }>;
-      assert.equal(ledger.length, total, 'one ledger entry per edit');
-      assert.deepEqual(new Set(ledger.map((l) => l.key)), new Set(keys), 'exactly the edits made');
-      assert.ok(ledger.every((l) => (JSON.parse(l.ack) as { status: string }).status === 'applied'));
-      assert.equal(readServerVersion(db), total, 'one version per edit: nothing applied twice');
-      const rows = db.prepare(`SELECT id, version, fields FROM canonical_rows WHERE entity = 'exercise'`).all() as Array<{ id: string; version: number; fields: string }>;
-      assert.equal(rows.length, total);
-      const byId = new Map(rows.map((r) => [r.id, r]));
-      for (const edit of edits) {
-        const row = byId.get(edit.id);
-        assert.ok(row, `${edit.id} is stored`);
-        assert.deepEqual(JSON.parse(row.fields), edit.fields, 'stored whole');
-      }
-      assert.equal(new Set(rows.map((r) => r.version)).size, total);
-    });
+    const ledger = await serverStore.query<{ key: string; ack: string }>('SELECT key, ack FROM ledger');
+    assert.equal(ledger.length, total, 'one ledger entry per edit');
+    assert.deepEqual(new Set(ledger.map((l) => l.key)), new Set(keys), 'exactly the edits made');
+    assert.ok(ledger.every((l) => (JSON.parse(l.ack) as { status: string }).status === 'applied'));
+    assert.equal(await serverStore.version(), total, 'one version per edit: nothing applied twice');
+    const rows = await serverStore.rows('exercise');
+    assert.equal(rows.length, total);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    for (const edit of edits) {
+      const row = byId.get(edit.id);
+      assert.ok(row, `${edit.id} is stored`);
+      assert.deepEqual(row.fields, edit.fields, 'stored whole');
+    }
+    assert.equal(new Set(rows.map((r) => r.version)).size, total);
   });
 
   test('a push received in the same turn as the shutdown is committed and acked before the 1001; later frames and connections are refused', T, async () => {
-    const { file, coach } = newDatabase('same-turn.db');
-    const server = new SyncServer({ db: file, port: 0, logger: { level: 'silent' } });
+    const { store, coach } = await newStore();
+    const server = new SyncServer({ ...store.serverOptions({ ownConnection: true }), port: 0, logger: { level: 'silent' } });
     await server.listen();
     const socket = new HandSocket();
     server.acceptConnection(socket);
@@ -167,13 +154,13 @@ describe('graceful shutdown', () => {
 
     const after = socket.frames.slice(from).map((m) => (m.type === 'ack' ? `ack ${m.seq} ${m.status}` : m.type === 'close' ? `close ${m.code}` : m.type));
     assert.deepEqual(after, ['changes', 'ack 1 applied', 'ack 2 applied', 'ack 3 applied', 'synced', 'response', 'close 1001']);
-    assert.equal(read(file, (db) => db.prepare('SELECT COUNT(*) FROM ledger').pluck().get()), 3);
+    assert.equal(await store.count('ledger'), 3);
     assert.equal(await server.shutdown(), undefined, 'a second call waits for the same end');
   });
 
   test('serve exits 0 on SIGTERM, closing its clients with 1001', T, async () => {
-    const { file, coach } = newDatabase('serve.db');
-    const child = spawnTs('server/cli.ts', ['serve', '--db', file, '--port', '0', '--app-dir', tmp.dir]);
+    const { store, coach } = await newStore();
+    const child = spawnTs('server/cli.ts', ['serve', ...store.cliArgs, '--port', '0', '--app-dir', tmp.dir]);
     try {
       let url: string | undefined;
       for (let i = 0; i < 300 && !url; i++) {

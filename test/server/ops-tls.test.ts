@@ -7,7 +7,7 @@ import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import WebSocket from 'ws';
-import { startServer, tempDir } from '../helpers.ts';
+import { openTestStore, sqliteOnly, startServer, tempDir } from '../helpers.ts';
 import { killAllChildren, runServerCli, sleep, spawnTs, within } from '../e2e/support.ts';
 import { makeOp, uuid, type Msg } from './support.ts';
 
@@ -68,7 +68,7 @@ describe('TLS', () => {
     const ts = await startServer(tmp.dir, { tls: { cert, key }, appDir, logger: { level: 'silent' } });
     try {
       assert.match(ts.url, /^wss:\/\/127\.0\.0\.1:\d+\/sync$/);
-      const coach = ts.addCoach();
+      const coach = await ts.newCoach();
       const { ws, frames } = await helloOverTls(ts.url, coach.token);
       try {
         assert.equal(frames[0]!.type, 'welcome', JSON.stringify(frames[0]));
@@ -97,7 +97,7 @@ describe('TLS', () => {
     }
   });
 
-  test('serve --tls-cert --tls-key: both or neither, each file readable, a certificate and its key; each mistake named, exit 2, no database', { timeout: 120_000 }, async () => {
+  test('serve --tls-cert --tls-key: both or neither, each file readable, a certificate and its key; each mistake named, exit 2, no database', { timeout: 120_000, skip: sqliteOnly('usage errors of serve, checked before any store is opened: asserts that no SQLite file appears') }, async () => {
     const db = join(tmp.dir, 'refused.db');
     const garbage = join(tmp.dir, 'garbage.pem');
     writeFileSync(garbage, 'not a certificate');
@@ -121,7 +121,8 @@ describe('TLS', () => {
   });
 
   test('serve with a certificate prints its wss:// URL and answers over https://', T, async () => {
-    const child = spawnTs('server/cli.ts', ['serve', '--db', join(tmp.dir, 'served.db'), '--port', '0', '--app-dir', appDir, '--tls-cert', certFile, '--tls-key', keyFile]);
+    const store = await openTestStore(tmp.dir);
+    const child = spawnTs('server/cli.ts', ['serve', ...store.cliArgs, '--port', '0', '--app-dir', appDir, '--tls-cert', certFile, '--tls-key', keyFile]);
     try {
       let url: string | undefined;
       for (let i = 0; i < 300 && !url; i++) {
@@ -135,6 +136,7 @@ describe('TLS', () => {
       assert.equal((await within('serve to exit after SIGTERM', 10_000, child.exited)).code, 0);
     } finally {
       await child.kill9();
+      await store.close();
     }
   });
 });

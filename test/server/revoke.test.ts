@@ -2,30 +2,19 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import type { Row } from '../../protocol/index.ts';
-import { addCoach, addTraineeToken, revokeTokens } from '../../server/auth.ts';
-import { openServerDb } from '../../server/db.ts';
-import { startServer, tempDir, type TestServer } from '../helpers.ts';
-import { runServerCli, spawnServer, killAllChildren } from '../e2e/support.ts';
-import { WsPeer, makeOp, seedCoach, uuid } from './support.ts';
+import { openTestStore, startServer, tempDir, type TestServer, type TestStore } from '../helpers.ts';
+import { runServerCli, spawnServeWith, killAllChildren } from '../e2e/support.ts';
+import { WsPeer, coachWorld, makeOp, uuid } from './support.ts';
 
 let tmp: { dir: string; cleanup: () => void };
 let ts: TestServer | undefined;
+let store: TestStore | undefined;
 let peers: WsPeer[] = [];
 
 async function connect(url: string): Promise<WsPeer> {
   const peer = await WsPeer.connect(url);
   peers.push(peer);
   return peer;
-}
-
-/** Revokes through a connection of its own, as the CLI does from another process. */
-function revokeElsewhere(file: string, by: { token?: string; userId?: string }): number {
-  const db = openServerDb(file);
-  try {
-    return revokeTokens(db, by);
-  } finally {
-    db.close();
-  }
 }
 
 beforeEach(() => {
@@ -38,20 +27,22 @@ afterEach(async () => {
   await ts?.close();
   ts = undefined;
   killAllChildren();
+  await store?.close();
+  store = undefined;
   tmp.cleanup();
 });
 
 describe('a revoked token', () => {
   test('closes its open connections with 4401 by itself; the same user’s other token and other users stay connected', async () => {
     ts = await startServer(tmp.dir, { revocationCheckMs: 50 });
-    const a = seedCoach(ts.db, ts.server.store, 'Ana');
-    const b = seedCoach(ts.db, ts.server.store, 'Bo');
+    const a = await coachWorld(ts, 'Ana');
+    const b = await coachWorld(ts, 'Bo');
     const laptop = await connect(ts.url);
     await laptop.hello(a.coachToken, 'laptop');
     const other = await connect(ts.url);
     await other.hello(b.coachToken, 'bo-laptop');
     const from = laptop.messages.length;
-    assert.equal(revokeElsewhere(ts.file, { token: a.coachToken }), 1);
+    assert.equal(await ts.revokeElsewhere({ token: a.coachToken }), 1);
     const closed = await laptop.waitClose(2000);
     assert.equal(closed.code, 4401);
     const error = laptop.since(from).find((m) => m.type === 'error');
@@ -66,28 +57,28 @@ describe('a revoked token', () => {
 
   test('its next push is refused at once, before any periodic check, and nothing of it is applied', async () => {
     ts = await startServer(tmp.dir, { revocationCheckMs: 60_000 });
-    const a = seedCoach(ts.db, ts.server.store, 'Ana');
+    const a = await coachWorld(ts, 'Ana');
     const laptop = await connect(ts.url);
     await laptop.hello(a.coachToken, 'laptop');
-    const before = ts.server.store.currentVersion;
-    revokeElsewhere(ts.file, { userId: a.coach.id });
+    const before = await ts.version();
+    await ts.revokeElsewhere({ userId: a.coach.id });
     const from = laptop.messages.length;
     laptop.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'trainee', id: uuid(), action: 'put', fields: { coachId: a.coach.id, name: 'Late' } })] });
     assert.equal((await laptop.waitClose(2000)).code, 4401);
     assert.ok(!laptop.since(from).some((m) => m.type === 'ack' || m.type === 'changes'), 'no ack, no changes');
-    assert.equal(ts.server.store.currentVersion, before, 'nothing applied');
-    assert.equal(ts.server.store.nextSeq(a.coach.id, 'laptop'), 1);
+    assert.equal(await ts.version(), before, 'nothing applied');
+    assert.equal(await ts.nextSeq(a.coach.id, 'laptop'), 1);
   });
 
   test('a revoked phone is closed before the next change is sent, and never gets it', async () => {
     ts = await startServer(tmp.dir, { revocationCheckMs: 60_000 });
-    const a = seedCoach(ts.db, ts.server.store, 'Ana');
-    const phoneToken = addTraineeToken(ts.db, a.trainee1).token;
+    const a = await coachWorld(ts, 'Ana');
+    const phoneToken = (await ts.newTraineeToken(a.trainee1)).token;
     const phone = await connect(ts.url);
     await phone.hello(phoneToken, 'phone');
     const desk = await connect(ts.url);
     await desk.hello(a.coachToken, 'desk');
-    revokeElsewhere(ts.file, { token: phoneToken });
+    await ts.revokeElsewhere({ token: phoneToken });
     // The coach's next push is the first frame after the revocation: the phone is closed before it is answered.
     const from = desk.messages.length;
     desk.send({ type: 'push', ops: [makeOp({ seq: 1, entity: 'prescription', id: a.prescription, action: 'patch', fields: { sets: 6 }, baseVersion: 7 })] });
@@ -98,14 +89,12 @@ describe('a revoked token', () => {
   });
 
   test('revoke-token in the CLI, another process, closes a connection to the running server process', async () => {
-    const file = `${tmp.dir}/server.db`;
-    const db = openServerDb(file);
-    const coach = addCoach(db, 'Ana');
-    db.close();
-    const server = await spawnServer(file);
+    store = await openTestStore(tmp.dir);
+    const coach = await store.newCoach('Ana');
+    const server = await spawnServeWith(store.cliArgs);
     const laptop = await connect(server.url);
     await laptop.hello(coach.token, 'laptop');
-    const out = await runServerCli(['revoke-token', '--db', file, `--token=${coach.token}`]);
+    const out = await runServerCli(['revoke-token', ...store.cliArgs, `--token=${coach.token}`]);
     assert.equal(out.code, 0, out.stderr);
     assert.deepEqual(out.json, { revoked: 1 });
     assert.equal((await laptop.waitClose(3000)).code, 4401);

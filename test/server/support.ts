@@ -1,4 +1,4 @@
-// Helpers for the server tests only (test/helpers.ts is shared and stays as it is).
+// Helpers for the server tests only (test/helpers.ts holds what the other suites share too).
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import WebSocket from 'ws';
@@ -6,7 +6,7 @@ import type { Action, Entity, Fields, Op, Row } from '../../protocol/index.ts';
 import { addCoach, addTraineeToken, authenticate, type User } from '../../server/auth.ts';
 import { CanonicalStore, type PushOutcome } from '../../server/canonical-store.ts';
 import { openServerDb, readServerVersion, type Db } from '../../server/db.ts';
-import { until } from '../helpers.ts';
+import { until, type TestStore } from '../helpers.ts';
 
 export const uuid = () => randomUUID();
 
@@ -35,17 +35,35 @@ export function makeOp(o: {
   };
 }
 
-/** One install of one user: hands out contiguous seqs and pushes straight into a store. */
-export class StoreClient {
+/** One install of one user: hands out contiguous seqs. */
+abstract class Install {
   seq = 1;
   constructor(
-    public store: CanonicalStore,
     readonly user: User,
-    readonly clientId: string = `client-${uuid().slice(0, 8)}`,
+    readonly clientId: string,
   ) {}
 
   op(entity: Entity, id: string, action: Action, fields: Fields = {}, baseVersion = 0, extra: { key?: string; at?: string } = {}): RawOp {
     return makeOp({ seq: this.seq++, entity, id, action, fields, baseVersion, ...extra });
+  }
+}
+
+function checkApplied(ops: RawOp[], out: PushOutcome): PushOutcome {
+  const bad = out.acks.filter((a) => a.status !== 'applied');
+  if (bad.length || out.acks.length !== ops.length || out.expectedSeq !== undefined) {
+    throw new Error(`fixture push failed: ${JSON.stringify(out.acks)} expectedSeq=${out.expectedSeq}`);
+  }
+  return out;
+}
+
+/** An install pushing straight into a SQLite CanonicalStore. */
+export class StoreClient extends Install {
+  constructor(
+    public store: CanonicalStore,
+    user: User,
+    clientId: string = `client-${uuid().slice(0, 8)}`,
+  ) {
+    super(user, clientId);
   }
 
   push(ops: RawOp[], receivedAt = Date.now()): PushOutcome {
@@ -54,12 +72,27 @@ export class StoreClient {
 
   /** Pushes and insists every op was applied (for building fixtures). */
   pushApplied(ops: RawOp[], receivedAt = Date.now()): PushOutcome {
-    const out = this.push(ops, receivedAt);
-    const bad = out.acks.filter((a) => a.status !== 'applied');
-    if (bad.length || out.acks.length !== ops.length || out.expectedSeq !== undefined) {
-      throw new Error(`fixture push failed: ${JSON.stringify(out.acks)} expectedSeq=${out.expectedSeq}`);
-    }
-    return out;
+    return checkApplied(ops, this.push(ops, receivedAt));
+  }
+}
+
+/** An install pushing straight into a test server's store, SQLite or PostgreSQL (outside any connection). */
+export class ServedClient extends Install {
+  constructor(
+    readonly ts: TestStore,
+    user: User,
+    clientId: string = `client-${uuid().slice(0, 8)}`,
+  ) {
+    super(user, clientId);
+  }
+
+  push(ops: RawOp[], receivedAt = Date.now()): Promise<PushOutcome> {
+    return this.ts.push(this.user, this.clientId, ops, receivedAt);
+  }
+
+  /** Pushes and insists every op was applied (for building fixtures). */
+  async pushApplied(ops: RawOp[], receivedAt = Date.now()): Promise<PushOutcome> {
+    return checkApplied(ops, await this.push(ops, receivedAt));
   }
 }
 
@@ -77,15 +110,10 @@ export interface CoachWorld {
   template: string;
 }
 
-/**
- * A coach with two trainees, two exercises, a program assigned to trainee1 with one workout and
- * one prescription (using `exercise`), and a template program (no trainee).
- */
-export function seedCoach(db: Db, store: CanonicalStore, name = 'Ana'): CoachWorld {
-  const issued = addCoach(db, name);
-  const coach = authenticate(db, issued.token)!;
-  const desk = new StoreClient(store, coach, `desk-${name}`);
-  const w = {
+type WorldIds = Omit<CoachWorld, 'coach' | 'coachToken' | 'desk'>;
+
+function newWorldIds(): WorldIds {
+  return {
     trainee1: uuid(),
     trainee2: uuid(),
     exercise: uuid(),
@@ -95,7 +123,11 @@ export function seedCoach(db: Db, store: CanonicalStore, name = 'Ana'): CoachWor
     prescription: uuid(),
     template: uuid(),
   };
-  desk.pushApplied([
+}
+
+/** The eight rows of a seeded coach, versions 1..8 after whatever came before. */
+function seedOps(desk: Install, coach: User, name: string, w: WorldIds): RawOp[] {
+  return [
     desk.op('trainee', w.trainee1, 'put', { coachId: coach.id, name: `${name}'s first trainee` }),
     desk.op('trainee', w.trainee2, 'put', { coachId: coach.id, name: `${name}'s second trainee` }),
     desk.op('exercise', w.exercise, 'put', { coachId: coach.id, name: 'Back squat' }),
@@ -112,8 +144,40 @@ export function seedCoach(db: Db, store: CanonicalStore, name = 'Ana'): CoachWor
       loadUnit: 'kg',
     }),
     desk.op('program', w.template, 'put', { coachId: coach.id, traineeId: null, name: 'Template', weeks: 8 }),
-  ]);
+  ];
+}
+
+/**
+ * A coach with two trainees, two exercises, a program assigned to trainee1 with one workout and
+ * one prescription (using `exercise`), and a template program (no trainee).
+ */
+export function seedCoach(db: Db, store: CanonicalStore, name = 'Ana'): CoachWorld {
+  const issued = addCoach(db, name);
+  const coach = authenticate(db, issued.token)!;
+  const desk = new StoreClient(store, coach, `desk-${name}`);
+  const w = newWorldIds();
+  desk.pushApplied(seedOps(desk, coach, name, w));
   return { coach, coachToken: issued.token, desk, ...w };
+}
+
+export interface ServedWorld extends Omit<CoachWorld, 'desk'> {
+  desk: ServedClient;
+}
+
+/** seedCoach on a test server's store, SQLite or PostgreSQL. */
+export async function coachWorld(ts: TestStore, name = 'Ana'): Promise<ServedWorld> {
+  const issued = await ts.newCoach(name);
+  const coach = (await ts.authenticate(issued.token))!;
+  const desk = new ServedClient(ts, coach, `desk-${name}`);
+  const w = newWorldIds();
+  await desk.pushApplied(seedOps(desk, coach, name, w));
+  return { coach, coachToken: issued.token, desk, ...w };
+}
+
+/** traineeUser on a test server's store, SQLite or PostgreSQL. */
+export async function traineeOf(ts: TestStore, traineeId: string): Promise<{ user: User; token: string }> {
+  const issued = await ts.newTraineeToken(traineeId);
+  return { user: (await ts.authenticate(issued.token))!, token: issued.token };
 }
 
 export function traineeUser(db: Db, traineeId: string): { user: User; token: string } {
