@@ -125,16 +125,11 @@ test('three nodes, clients on different nodes, one node killed -9 mid-push: ever
       { id: coachToken.userId, role: 'coach' },
       ...trainees.map((t) => ({ id: t, role: 'trainee' })),
     ];
-    await until(
-      'every replica to equal its scope',
-      () => {
-        void Promise.all(users.map((u) => canonical.catchUp(u, 0))).then((scopes) => {
-          settled = clients.every((c, i) => JSON.stringify([...replicaOf(c.store)].sort()) === JSON.stringify([...scopeOf(scopes[i]!.rows)].sort()));
-        });
-        return settled;
-      },
-      30_000,
-    );
+    const same = async () => {
+      const scopes = await Promise.all(users.map((u) => canonical.catchUp(u, 0)));
+      return clients.every((c, i) => JSON.stringify([...replicaOf(c.store)].sort()) === JSON.stringify([...scopeOf(scopes[i]!.rows)].sort()));
+    };
+    await until('every replica to equal its scope', same, 30_000);
     const scopes = await Promise.all(users.map((u) => canonical.catchUp(u, 0)));
     clients.forEach((c, i) => assert.deepEqual(new Map([...replicaOf(c.store)].sort()), new Map([...scopeOf(scopes[i]!.rows)].sort()), c.name));
     assert.ok(scopes[1]!.rows.some((r) => r.entity === 'set_log'), 'the trainee’s scope holds their sets');
@@ -147,4 +142,3 @@ test('three nodes, clients on different nodes, one node killed -9 mid-push: ever
   }
 });
 
-let settled = false;
