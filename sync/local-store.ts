@@ -192,7 +192,6 @@ export class LocalStore {
       metaGet: db.prepare(`SELECT value FROM meta WHERE key = ?`),
       metaSet: db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`),
       replicaGet: db.prepare(`SELECT version, deleted, fields FROM replica WHERE entity = ? AND id = ?`),
-      replicaHead: db.prepare(`SELECT version, deleted FROM replica WHERE entity = ? AND id = ?`),
       replicaPut: db.prepare(
         `INSERT INTO replica (entity, id, version, deleted, fields, by, parent) VALUES (?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (entity, id) DO UPDATE SET version = excluded.version, deleted = excluded.deleted, fields = excluded.fields,
@@ -204,8 +203,14 @@ export class LocalStore {
       // scans every row of the entity (a client's 100k set logs for one session's sets).
       replicaChildren: db.prepare(`SELECT id, version, fields FROM replica INDEXED BY replica_by_parent WHERE entity = ? AND parent = ? AND deleted = 0`),
       replicaCounts: db.prepare(`SELECT entity, COUNT(*) AS n FROM replica WHERE deleted = 0 GROUP BY entity`),
+      // The op with its base version (the replica's version of the row, 0 for a new row), read
+      // in the same statement. The last parameter is 1 when the row is known to be in the
+      // view; else the replica must hold it live, or nothing is inserted.
       outboxInsert: db.prepare(
-        `INSERT INTO outbox (seq, key, entity, id, action, fields, base_version, at) VALUES (@seq, @key, @entity, @id, @action, @fields, @baseVersion, @at)`,
+        `INSERT INTO outbox (seq, key, entity, id, action, fields, at, base_version)
+         SELECT ?, ?, ?, ?, ?, ?, ?, COALESCE(replica.version, 0) FROM (SELECT 1) LEFT JOIN replica ON replica.entity = ? AND replica.id = ?
+         WHERE ? OR replica.deleted = 0
+         RETURNING base_version`,
       ),
       outboxByKey: db.prepare(`SELECT * FROM outbox WHERE key = ?`),
       outboxDelete: db.prepare(`DELETE FROM outbox WHERE key = ?`),
@@ -304,56 +309,57 @@ export class LocalStore {
 
   /** Several edits as one durable transaction: all are queued, or none. */
   enqueueAll(edits: Edit[]): Op[] {
-    const ops: Op[] = [];
+    if (edits.length === 0) return [];
     const at = new Date(this.clock()).toISOString();
-    const created = new Set<string>();
-    for (const edit of edits) {
-      const fail = (message: string): never => {
-        throw new LocalStoreError(edits.length > 1 ? `edit ${ops.length + 1} of ${edits.length}: ${message}` : message);
-      };
-      // The store makes key, seq, time and base version itself; what the caller gave is checked.
-      if (!isEntity(edit.entity)) fail(`op entity must be one of ${ENTITIES.join(', ')}`);
-      if (!isUuid(edit.id)) fail('op id must be a UUID');
-      if (edit.action !== 'put' && edit.action !== 'patch' && edit.action !== 'delete') fail(`op action must be put, patch or delete, not ${String(edit.action)}`);
-      const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
-      if (!checked.ok) fail(checked.message);
-      const head = this.stmts.replicaHead.get(edit.entity, edit.id) as { version: number; deleted: number } | undefined;
-      const k = rowKey(edit.entity, edit.id);
-      if (edit.action === 'put') created.add(k);
-      else if (!created.has(k) && !this.existsInView(k, head)) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
-      if (edit.action === 'delete') created.delete(k);
-      ops.push({
-        key: newId(),
-        seq: this.nextSeqValue + ops.length,
-        at,
-        entity: edit.entity,
-        id: edit.id,
-        action: edit.action,
-        fields: (checked as { fields: Fields }).fields,
-        baseVersion: head?.version ?? 0,
-      });
-    }
-    this.insertOps(ops);
+    // One edit is one statement, so SQLite's own statement transaction makes it durable and
+    // atomic without BEGIN and COMMIT round trips (the write's cost is then V1's upsert and
+    // little more). Several share a transaction; a refused one throws inside it, which rolls
+    // back those already inserted.
+    const ops =
+      edits.length === 1
+        ? [this.insertEdit(edits[0]!, 0, 1, undefined, at)]
+        : this.db.transaction(() => {
+            const created = new Set<string>();
+            return edits.map((edit, i) => this.insertEdit(edit, i, edits.length, created, at));
+          });
+    this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
+    for (const op of ops) this.addToOverlay(op);
     return ops;
   }
 
-  private readonly insertTx = (ops: Op[]) =>
-    this.db.transaction(() => {
-      // nextSeq is not written here: while an op is in the outbox its seq says it (see the
-      // constructor), and the transaction that removes acknowledged ops records it. One page
-      // less per durable commit.
-      for (const op of ops) this.stmts.outboxInsert.run({ ...op, fields: JSON.stringify(op.fields) });
-    });
-
-  private insertOps(ops: Op[]): void {
-    if (ops.length === 0) return;
-    this.insertTx(ops);
-    this.nextSeqValue = ops[ops.length - 1]!.seq + 1;
-    for (const op of ops) this.addToOverlay(op);
+  /**
+   * Checks one edit of a batch and inserts its op, or throws a LocalStoreError naming what is
+   * wrong. `created`: the rows the batch's earlier edits put.
+   */
+  private insertEdit(edit: Edit, index: number, count: number, created: Set<string> | undefined, at: string): Op {
+    const fail = (message: string): never => {
+      throw new LocalStoreError(count > 1 ? `edit ${index + 1} of ${count}: ${message}` : message);
+    };
+    // The store makes key, seq, time and base version itself; what the caller gave is checked.
+    if (!isEntity(edit.entity)) fail(`op entity must be one of ${ENTITIES.join(', ')}`);
+    if (!isUuid(edit.id)) fail('op id must be a UUID');
+    if (edit.action !== 'put' && edit.action !== 'patch' && edit.action !== 'delete') fail(`op action must be put, patch or delete, not ${String(edit.action)}`);
+    const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
+    if (!checked.ok) fail(checked.message);
+    const k = rowKey(edit.entity, edit.id);
+    // A put needs no row. A patch or delete needs the row in the view: pending ops decide when
+    // one of them puts or deletes it, else the replica does, inside the insert.
+    let live: boolean | undefined = edit.action === 'put' || created?.has(k) || this.pendingExists(k);
+    if (live === false) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+    const key = newId();
+    const seq = this.nextSeqValue + index;
+    const fields = (checked as { fields: Fields }).fields;
+    const inserted = this.stmts.outboxInsert.get(seq, key, edit.entity, edit.id, edit.action, JSON.stringify(fields), at, edit.entity, edit.id, live ? 1 : 0) as
+      | { base_version: number }
+      | undefined;
+    if (!inserted) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+    if (edit.action === 'put') created?.add(k);
+    else if (edit.action === 'delete') created?.delete(k);
+    return { key, seq, at, entity: edit.entity, id: edit.id, action: edit.action, fields, baseVersion: inserted!.base_version };
   }
 
-  /** Whether the view holds the row, from the newest put or delete pending, else the replica. */
-  private existsInView(k: string, head: { deleted: number } | undefined): boolean {
+  /** Whether the view holds the row as the newest pending put or delete says; undefined when no pending op decides. */
+  private pendingExists(k: string): boolean | undefined {
     const pending = this.overlay.get(k);
     if (pending) {
       for (let i = pending.length - 1; i >= 0; i--) {
@@ -362,7 +368,7 @@ export class LocalStore {
         if (action === 'delete') return false;
       }
     }
-    return head !== undefined && head.deleted === 0;
+    return undefined;
   }
 
   /** The row as the UI shows it, or undefined when it does not exist (or is deleted). */
@@ -583,17 +589,15 @@ export class LocalStore {
     const stored = this.stmts.failedByKey.get(key) as FailedRow | undefined;
     if (!stored) throw new LocalStoreError(`no failed edit with key ${key}`);
     const old = toOp(stored);
-    const op: Op = {
-      ...old,
-      key: newId(),
-      seq: this.nextSeqValue,
-      at: new Date(this.clock()).toISOString(),
-      baseVersion: (this.stmts.replicaHead.get(old.entity, old.id) as { version: number } | undefined)?.version ?? 0,
-    };
-    this.db.transaction(() => {
+    const newKey = newId();
+    const seq = this.nextSeqValue;
+    const at = new Date(this.clock()).toISOString();
+    // Sent as it was, whatever the row has become since: the server resolves it again.
+    const op = this.db.transaction((): Op => {
       this.failedCache = undefined;
       this.stmts.failedDelete.run(key);
-      this.insertTx([op]);
+      const { base_version } = this.stmts.outboxInsert.get(seq, newKey, old.entity, old.id, old.action, JSON.stringify(old.fields), at, old.entity, old.id, 1) as { base_version: number };
+      return { ...old, key: newKey, seq, at, baseVersion: base_version };
     });
     this.nextSeqValue = op.seq + 1;
     this.addToOverlay(op);

@@ -1,0 +1,76 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { checkFields, ENTITIES, FIELD_SCHEMAS, newId, type Entity } from '../../protocol/index.ts';
+import { mulberry32 } from '../../bench/random.ts';
+
+// checkFields passes fields one by one through their own schemas before falling back to the
+// object parse (for its message). Its verdict must be the object parse's, on any input.
+
+const VALUES: unknown[] = [
+  newId(), 'not-a-uuid', '', '   ', 'Back squat', 'x'.repeat(201), '8', '8-10', '5x5', 'AMRAP', '30s', '2026-02-28', '2026-02-30', 'kg', 'lb', '%1rm', '%top',
+  'reps', 'time', 'planned', 'completed', 'entered', 'epley', 'tm', '1rm', 'https://example.com/v', 'ftp://x', 'a@b.co',
+  0, 1, 4, 7, 8, 100, 101, 104, 3600, -1, 0.5, 2.5, 1e9, Number.NaN, Number.POSITIVE_INFINITY,
+  null, true, false, [], [{ reps: '5' }], [{ sets: 3, reps: '5', load: 100, loadUnit: 'kg' }], {}, { nested: 1 },
+];
+
+function randomFields(entity: Entity, random: () => number): Record<string, unknown> {
+  const shape = FIELD_SCHEMAS[entity].shape as Record<string, unknown>;
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(shape)) if (random() < 0.7) fields[key] = VALUES[Math.floor(random() * VALUES.length)];
+  if (random() < 0.1) fields.unknownField = 1;
+  return fields;
+}
+
+/** Fields as valid as the VALUES pool allows: each key tried until its own schema takes one. */
+function validFields(entity: Entity, random: () => number): Record<string, unknown> {
+  const shape = FIELD_SCHEMAS[entity].shape as Record<string, { safeParse(v: unknown): { success: boolean } }>;
+  const fields: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(shape)) {
+    const ok = VALUES.filter((v) => schema.safeParse(v).success);
+    if (ok.length > 0 && (random() < 0.8 || !schema.safeParse(undefined).success)) fields[key] = ok[Math.floor(random() * ok.length)];
+  }
+  return fields;
+}
+
+test('checkFields agrees with the object schema on random puts and patches of every entity', () => {
+  const random = mulberry32(20261201);
+  let accepted = 0;
+  let refused = 0;
+  for (const entity of ENTITIES) {
+    const put = FIELD_SCHEMAS[entity];
+    const patch = put.partial();
+    for (let i = 0; i < 400; i++) {
+      const fields = i % 2 === 0 ? randomFields(entity, random) : validFields(entity, random);
+      if (i % 7 === 0) {
+        // Drop one key: a put missing a required field must be refused.
+        const keys = Object.keys(fields);
+        if (keys.length > 0) delete fields[keys[Math.floor(random() * keys.length)]!];
+      }
+      for (const [action, schema] of [['put', put], ['patch', patch]] as const) {
+        const got = checkFields(entity, action, fields);
+        const want = schema.safeParse(fields).success && (action === 'put' || Object.keys(fields).length > 0);
+        assert.equal(got.ok, want, `${entity} ${action} ${JSON.stringify(fields)}: ${got.ok ? 'accepted' : got.message}`);
+        if (got.ok) accepted++;
+        else refused++;
+      }
+    }
+  }
+  // Both verdicts were exercised, many times.
+  assert.ok(accepted > 1000 && refused > 1000, `accepted ${accepted}, refused ${refused}`);
+});
+
+test('checkFields refuses keys that are not own fields of the schema, by name', () => {
+  for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
+    const fields = JSON.parse(`{"sets": 4, "${key}": 1}`) as Record<string, unknown>;
+    const got = checkFields('prescription', 'patch', fields);
+    assert.equal(got.ok, false, key);
+    assert.match((got as { message: string }).message, new RegExp(`no field "${key}"`));
+  }
+});
+
+test('a refused field is named as before the fast path', () => {
+  assert.deepEqual(checkFields('prescription', 'patch', { sets: 0 }), { ok: false, message: 'prescription.sets must be at least 1' });
+  assert.deepEqual(checkFields('prescription', 'patch', { sets: '4' }), { ok: false, message: 'prescription.sets must be a number, not text' });
+  const put = checkFields('workout', 'put', { programId: newId(), week: 1, day: 1 });
+  assert.deepEqual(put, { ok: false, message: 'workout.title is required' });
+});
