@@ -5,22 +5,18 @@ let counter = 0;
 const pool = new Uint8Array(4096);
 let poolAt = pool.length;
 
-function random(n: number): Uint8Array {
+/** Where in the pool the next `n` random bytes start (read in place: no view per id). */
+function take(n: number): number {
   if (poolAt + n > pool.length) {
     globalThis.crypto.getRandomValues(pool);
     poolAt = 0;
   }
-  const out = pool.subarray(poolAt, poolAt + n);
+  const at = poolAt;
   poolAt += n;
-  return out;
+  return at;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-const hex = (bytes: Uint8Array) => {
-  let out = '';
-  for (const b of bytes) out += HEX[b];
-  return out;
-};
 
 /**
  * Forgets the id state (last millisecond, counter, pooled random bytes). A deterministic
@@ -47,10 +43,12 @@ export function newId(now = Date.now()): string {
     }
   } else {
     lastMs = now;
-    counter = random(1)[0]! & 0x7f; // start low so the counter has room to grow
+    counter = pool[take(1)]! & 0x7f; // start low so the counter has room to grow
   }
   const ms = lastMs.toString(16).padStart(12, '0');
-  const rand = random(8);
-  const tail = (((rand[0]! & 0x3f) | 0x80).toString(16) + hex(rand.subarray(1)));  // variant 10
-  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}-${tail.slice(0, 4)}-${tail.slice(4, 16)}`;
+  const r = take(8);
+  const variant = HEX[(pool[r]! & 0x3f) | 0x80]!; // variant 10
+  let node = '';
+  for (let i = 3; i < 8; i++) node += HEX[pool[r + i]!];
+  return `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${counter.toString(16).padStart(3, '0')}-${variant}${HEX[pool[r + 1]!]}-${HEX[pool[r + 2]!]}${node}`;
 }

@@ -15,6 +15,7 @@ import {
   type Role,
   type Row,
 } from '../protocol/index.ts';
+import { isoTime } from './iso-time.ts';
 import { migrate, MigrationError, PARENT_FIELD, SCHEMA_VERSION, userVersion } from './local-schema.ts';
 
 /** An edit as the app makes it; the store adds key, seq, time and base version. */
@@ -138,6 +139,10 @@ function mayHaveParent(ops: Op[], parent: { field: string; id: string }): boolea
     if (op.action === 'put' || Object.hasOwn(op.fields, parent.field)) return op.fields[parent.field] === parent.id;
   }
   return false;
+}
+
+function refuseEdit(message: string, index: number, count: number): never {
+  throw new LocalStoreError(count > 1 ? `edit ${index + 1} of ${count}: ${message}` : message);
 }
 
 const rowKey = (entity: string, id: string) => `${entity}\u0000${id}`;
@@ -310,7 +315,7 @@ export class LocalStore {
   /** Several edits as one durable transaction: all are queued, or none. */
   enqueueAll(edits: Edit[]): Op[] {
     if (edits.length === 0) return [];
-    const at = new Date(this.clock()).toISOString();
+    const at = isoTime(this.clock());
     // One edit is one statement, so SQLite's own statement transaction makes it durable and
     // atomic without BEGIN and COMMIT round trips (the write's cost is then V1's upsert and
     // little more). Several share a transaction; a refused one throws inside it, which rolls
@@ -332,27 +337,24 @@ export class LocalStore {
    * wrong. `created`: the rows the batch's earlier edits put.
    */
   private insertEdit(edit: Edit, index: number, count: number, created: Set<string> | undefined, at: string): Op {
-    const fail = (message: string): never => {
-      throw new LocalStoreError(count > 1 ? `edit ${index + 1} of ${count}: ${message}` : message);
-    };
     // The store makes key, seq, time and base version itself; what the caller gave is checked.
-    if (!isEntity(edit.entity)) fail(`op entity must be one of ${ENTITIES.join(', ')}`);
-    if (!isUuid(edit.id)) fail('op id must be a UUID');
-    if (edit.action !== 'put' && edit.action !== 'patch' && edit.action !== 'delete') fail(`op action must be put, patch or delete, not ${String(edit.action)}`);
+    if (!isEntity(edit.entity)) refuseEdit(`op entity must be one of ${ENTITIES.join(', ')}`, index, count);
+    if (!isUuid(edit.id)) refuseEdit('op id must be a UUID', index, count);
+    if (edit.action !== 'put' && edit.action !== 'patch' && edit.action !== 'delete') refuseEdit(`op action must be put, patch or delete, not ${String(edit.action)}`, index, count);
     const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
-    if (!checked.ok) fail(checked.message);
+    if (!checked.ok) refuseEdit(checked.message, index, count);
     const k = rowKey(edit.entity, edit.id);
     // A put needs no row. A patch or delete needs the row in the view: pending ops decide when
     // one of them puts or deletes it, else the replica does, inside the insert.
-    let live: boolean | undefined = edit.action === 'put' || created?.has(k) || this.pendingExists(k);
-    if (live === false) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+    const live: boolean | undefined = edit.action === 'put' || created?.has(k) || this.pendingExists(k);
+    if (live === false) refuseEdit(`no ${edit.entity} with id ${edit.id} to ${edit.action}`, index, count);
     const key = newId();
     const seq = this.nextSeqValue + index;
     const fields = (checked as { fields: Fields }).fields;
     const inserted = this.stmts.outboxInsert.get(seq, key, edit.entity, edit.id, edit.action, JSON.stringify(fields), at, edit.entity, edit.id, live ? 1 : 0) as
       | { base_version: number }
       | undefined;
-    if (!inserted) fail(`no ${edit.entity} with id ${edit.id} to ${edit.action}`);
+    if (!inserted) refuseEdit(`no ${edit.entity} with id ${edit.id} to ${edit.action}`, index, count);
     if (edit.action === 'put') created?.add(k);
     else if (edit.action === 'delete') created?.delete(k);
     return { key, seq, at, entity: edit.entity, id: edit.id, action: edit.action, fields, baseVersion: inserted!.base_version };
@@ -540,7 +542,7 @@ export class LocalStore {
             typeof parent === 'string' ? parent : null,
           );
         }
-        const now = new Date(this.clock()).toISOString();
+        const now = isoTime(this.clock());
         for (const ack of batch.acks) {
           const stored = this.stmts.outboxByKey.get(ack.key) as OutboxRow | undefined;
           if (!stored) continue;
@@ -591,7 +593,7 @@ export class LocalStore {
     const old = toOp(stored);
     const newKey = newId();
     const seq = this.nextSeqValue;
-    const at = new Date(this.clock()).toISOString();
+    const at = isoTime(this.clock());
     // Sent as it was, whatever the row has become since: the server resolves it again.
     const op = this.db.transaction((): Op => {
       this.failedCache = undefined;
