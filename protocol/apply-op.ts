@@ -1,5 +1,5 @@
 import { checkFields, type Fields } from './entities.ts';
-import { describeIssues, opSchema, type Action, type Op } from './messages.ts';
+import { describeIssues, opEnvelopePasses, opSchema, type Action, type Op } from './messages.ts';
 
 /** The part of a row an op acts on. */
 export interface RowState {
@@ -28,9 +28,13 @@ export type OpCheck = { ok: true; op: Op } | { ok: false; message: string };
 
 /** Validates a whole op (envelope and entity fields). The message names what is wrong. */
 export function checkOp(value: unknown): OpCheck {
-  const parsed = opSchema.safeParse(value, { reportInput: true });
-  if (!parsed.success) return { ok: false, message: `op ${describeIssues(parsed.error)}` };
-  const op = parsed.data;
+  let op: Op;
+  if (opEnvelopePasses(value)) op = value;
+  else {
+    const parsed = opSchema.safeParse(value, { reportInput: true });
+    if (!parsed.success) return { ok: false, message: `op ${describeIssues(parsed.error)}` };
+    op = parsed.data as Op;
+  }
   const fields = checkFields(op.entity, op.action, op.fields);
   if (!fields.ok) return fields;
   return { ok: true, op: { ...op, fields: fields.fields } };

@@ -21,7 +21,7 @@ export interface ServedStore {
    * Of these token hashes, those revoked since; undefined when no revocation can have happened
    * since the last look (the common case, answered without a query).
    */
-  revokedAmong(hashes: readonly string[]): Promise<Set<string> | undefined>;
+  revokedAmong(hashes: () => readonly string[]): Promise<Set<string> | undefined>;
   nextSeq(userId: string, clientId: string): Promise<number>;
   currentVersion(): Promise<number>;
   /**
@@ -73,7 +73,7 @@ export function sqliteServedStore(db: Db, store: CanonicalStore, schemaVersion: 
         const seen = dataVersion.get() as number;
         if (seen === seenDataVersion) return undefined;
         seenDataVersion = seen;
-        return new Set(hashes.filter((h) => !tokenIsLive(db, h)));
+        return new Set(hashes().filter((h) => !tokenIsLive(db, h)));
       }),
     nextSeq: (userId, clientId) => now(() => store.nextSeq(userId, clientId)),
     currentVersion: () => now(() => store.currentVersion),

@@ -666,10 +666,12 @@ export class SyncServer {
    */
   private async closeRevoked(): Promise<void> {
     if (this.closed) return;
-    const live = [...this.peers].filter((p) => p.tokenHash && !p.revoked);
-    const revoked = await this.served.revokedAmong([...new Set(live.map((p) => p.tokenHash!))]);
+    // The connections are listed only when the store may have a revocation to tell: this runs
+    // before every frame, and a list of 1,000 connections per frame was a cost per op.
+    const live = () => [...this.peers].filter((p) => p.tokenHash && !p.revoked);
+    const revoked = await this.served.revokedAmong(() => [...new Set(live().map((p) => p.tokenHash!))]);
     if (!revoked) return;
-    for (const peer of live) if (revoked.has(peer.tokenHash!)) this.refuseRevoked(peer);
+    for (const peer of live()) if (revoked.has(peer.tokenHash!)) this.refuseRevoked(peer);
   }
 
   /** Closes a connection whose token was revoked (4401, after an `unauthorized` error); nothing more of it is applied. */
@@ -1014,8 +1016,12 @@ export class SyncServer {
       for (const peer of peers) {
         if (peer === except) continue;
         if (peer.liveFrom !== undefined && peer.liveFrom >= version) continue;
+        // A connection whose catch-up covers part of these versions gets only the rows above it
+        // (a shared store's fan-out may span versions from before the connection came).
+        const fresh = peer.liveFrom !== undefined && rows.some((row) => row.version <= peer.liveFrom!) ? rows.filter((row) => row.version > peer.liveFrom!) : rows;
+        const own = fresh === rows ? frame : Buffer.from(`{"type":"changes","to":${version},"rows":[${fresh.map((row) => rowJson.get(row)).join(',')}]}`);
         this.sendTurn(peer, () => {
-          this.sendRaw(peer, frame);
+          if (fresh.length > 0) this.sendRaw(peer, own);
           // A pusher waiting for its acks gets `synced` after them (answerPush).
           if (!this.awaitingAcks.has(peer)) this.sendSynced(peer, synced, version);
         });

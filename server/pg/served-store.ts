@@ -72,9 +72,11 @@ export class PgServedStore implements ServedStore {
   }
 
   /** Revocations come from any node or the CLI: the open connections' tokens are looked up, at most every 250 ms. */
-  async revokedAmong(hashes: readonly string[]): Promise<Set<string> | undefined> {
+  async revokedAmong(live: () => readonly string[]): Promise<Set<string> | undefined> {
     const now = Date.now();
-    if (hashes.length === 0 || now - this.lastRevocationLook < REVOCATION_LOOK_MS) return undefined;
+    if (now - this.lastRevocationLook < REVOCATION_LOOK_MS) return undefined;
+    const hashes = live();
+    if (hashes.length === 0) return undefined;
     this.lastRevocationLook = now;
     const { rows } = await this.pool.query<{ hash: string }>(`SELECT hash FROM tokens WHERE hash = ANY($1::text[]) AND revoked_at IS NOT NULL`, [hashes]);
     return new Set(rows.map((r) => r.hash));
