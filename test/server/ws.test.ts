@@ -490,7 +490,7 @@ describe('maxes over the wire', () => {
     assert.deepEqual(live.find((r) => r.id === max)?.fields, fields);
     assert.equal(live.find((r) => r.id === a.unusedExercise)?.deleted, false, 'the exercise the max uses, live');
     await phone2.barrier(await ts.version());
-    assert.deepEqual(phone2.since(m2).map((m) => m.type), ['synced'], 'nothing reaches the other trainee');
+    assert.deepEqual(phone2.since(m2).map((m) => m.type), ['synced'], 'nothing reaches the other trainee: ' + JSON.stringify(phone2.since(m2)));
 
     for (const [name, token, sees] of [['trainee1', t1.token, true], ['trainee2', t2.token, false]] as const) {
       const again = await connect();
