@@ -1,7 +1,7 @@
 // Runs the server comparison (bench/server-throughput.ts) with every server process profiled and
 // prints, per row, where the server's CPU time went while that row was being measured (only the
 // samples inside the measured windows: no start-up, connects or seeding).
-//   node --import tsx bench/server-profile.ts [--quick] [--top N] [--keep DIR]
+//   node --import tsx bench/server-profile.ts [--quick] [--top N] [--keep DIR] [--clients 1000,100]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -131,10 +131,12 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const topArg = args.indexOf('--top');
   const top = topArg >= 0 ? Number(args[topArg + 1]) : 15;
   const keepArg = args.indexOf('--keep');
+  const clientsArg = args.indexOf('--clients');
+  const clients = clientsArg >= 0 ? args[clientsArg + 1]!.split(',').map(Number) : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'coachdesk-server-profile-'));
   const profileDir = keepArg >= 0 ? args[keepArg + 1]! : join(dir, 'profiles');
   try {
-    const result = await benchServerScaling(dir, { quick, profileDir });
+    const result = await benchServerScaling(dir, { quick, profileDir, clients });
     console.log(printServerScaling(result).join('\n'));
     console.log('\nServer CPU profile per row (self time, share of the busy time inside the measured windows)');
     for (const row of result.rows) {
@@ -142,8 +144,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       console.log(printProfile(`  ${row.clients} clients, batches of ${row.batchSize}: sync server`, summarizeWindows(row.profile.server), top).join('\n'));
       console.log(printProfile(`  ${row.clients} clients, batches of ${row.batchSize}: ws echo floor`, summarizeWindows(row.profile.echo), Math.min(top, 5)).join('\n'));
     }
-    const f = result.fanOut.profile;
-    if (f) {
+    const f = result.fanOut?.profile;
+    if (f && result.fanOut) {
       console.log(printProfile(`  fan-out to ${result.fanOut.trainees} trainees: sync server`, summarizeWindows(f.server), top).join('\n'));
       console.log(printProfile(`  fan-out to ${result.fanOut.trainees} trainees: ws echo floor`, summarizeWindows(f.echo), Math.min(top, 5)).join('\n'));
     }

@@ -595,8 +595,10 @@ async function fanOut(dir: string, echo: Proc, trainees: number, patches: number
 export interface ServerScalingResult {
   quick: boolean;
   rows: ScalingRow[];
-  fanOut: FanOutResult;
-  targets: { opsPerSec: number; fanOutP99Ms: number };
+  /** Left out when only some rows were asked for (profiling one row). */
+  fanOut?: FanOutResult;
+  /** floorShare: the server's acked ops/s as a share of the same row's SQLite floor. */
+  targets: { opsPerSec: number; fanOutP99Ms: number; floorShare: number };
   /** 1-minute load average of the machine before and after: other work on a 2-core machine moves these figures a lot. */
   loadAverage: { before: number; after: number };
   /** The same workload on PostgreSQL with one and two nodes (bench/server-postgres.ts). */
@@ -627,27 +629,31 @@ const PLAN = {
  * `profileDir`: the server and echo processes write V8 CPU profiles there (server-N-PID.cpuprofile,
  * fanout-N-PID…, echo-PID…) when they exit; each row says which file and time windows are its own.
  */
-export async function benchServerScaling(dir: string, opts: { quick: boolean; profileDir?: string }): Promise<ServerScalingResult> {
+export async function benchServerScaling(
+  dir: string,
+  opts: { quick: boolean; profileDir?: string; /** Only these rows of the plan (by clients), without fan-out and PostgreSQL. */ clients?: number[] },
+): Promise<ServerScalingResult> {
   const loadBefore = loadavg()[0]!;
   const rows: ScalingRow[] = [];
   // One echo server for the whole run (it keeps no state); it starts while the first sync server does.
   const echoStarting = startEchoProcess(profileEnv(opts.profileDir, 'echo'));
-  let fan: FanOutResult;
+  let fan: FanOutResult | undefined;
   try {
     for (const [clients, batchSize, batches, rounds] of opts.quick ? PLAN.quick : PLAN.full) {
+      if (opts.clients && !opts.clients.includes(clients)) continue;
       rows.push(await scalingRow(dir, echoStarting, clients, batchSize, batches, rounds, opts.profileDir));
     }
     const [trainees, patches] = opts.quick ? [100, 5] : [1000, 30];
-    fan = await fanOut(dir, await echoStarting, trainees, patches, opts.profileDir);
+    if (!opts.clients) fan = await fanOut(dir, await echoStarting, trainees, patches, opts.profileDir);
   } finally {
     await echoStarting.then((echo) => echo.stop()).catch(() => undefined);
   }
-  const postgres = await benchPostgres(dir, { quick: opts.quick });
+  const postgres = opts.clients ? { skipped: 'only some rows were asked for' } : await benchPostgres(dir, { quick: opts.quick });
   return {
     quick: opts.quick,
     rows,
     fanOut: fan,
-    targets: { opsPerSec: 20_000, fanOutP99Ms: 50 },
+    targets: { opsPerSec: 20_000, fanOutP99Ms: 50, floorShare: 0.5 },
     loadAverage: { before: loadBefore, after: loadavg()[0]! },
     postgres,
   };
@@ -661,20 +667,24 @@ export function printServerScaling(r: ServerScalingResult): string[] {
     'Server: acked ops/s next to its floors, measured interleaved in the same run (each client a coach pushing new',
     'rows, 2 pushes in flight; the server and a bare ws echo server each in their own process; ms: push to last ack,',
     'push to echo, one SQLite commit)',
-    '  clients  batch   server ops/s  p50 / p99 ms   ws echo ops/s  p50 / p99 ms   SQLite rows/s  p50 / p99 ms',
+    '  clients  batch   server ops/s  p50 / p99 ms   ws echo ops/s  p50 / p99 ms   SQLite rows/s  p50 / p99 ms   server/SQLite',
   ];
   for (const row of r.rows) {
     lines.push(
       `  ${String(row.clients).padStart(7)}  ${String(row.batchSize).padStart(5)}  ${int(row.server.opsPerSec).padStart(13)}  ${pair(row.server.latencyMs, 0).padStart(12)}` +
-        `  ${int(row.network.opsPerSec).padStart(14)}  ${pair(row.network.latencyMs).padStart(12)}  ${int(row.storage.opsPerSec).padStart(14)}  ${pair(row.storage.latencyMs, 2).padStart(12)}`,
+        `  ${int(row.network.opsPerSec).padStart(14)}  ${pair(row.network.latencyMs).padStart(12)}  ${int(row.storage.opsPerSec).padStart(14)}  ${pair(row.storage.latencyMs, 2).padStart(12)}` +
+        `  ${`${fmt((row.server.opsPerSec / row.storage.opsPerSec) * 100, 0)} %`.padStart(14)}`,
     );
   }
   const perRow = r.rows.map((row) => `${row.clients}: ${row.rounds}×${row.batchesPerRound}`).join(', ');
-  lines.push(`  pushes per client (rounds × pushes) ${perRow}; target: ${int(r.targets.opsPerSec)} acked ops/s or more`);
+  lines.push(
+    `  pushes per client (rounds × pushes) ${perRow}; targets: ${int(r.targets.opsPerSec)} acked ops/s or more, and ${fmt(r.targets.floorShare * 100, 0)} % of the SQLite floor`,
+  );
   for (const row of r.rows.filter((x) => !x.verified.ok)) {
     lines.push(`  WARNING ${row.clients} clients: ${row.server.ops} acks counted, but ${row.verified.rows} rows and ${row.verified.applied} applied ops in the database`);
   }
   const f = r.fanOut;
+  if (!f) return lines;
   lines.push(
     '',
     `Fan-out: a coach renames an exercise that ${int(f.trainees)} connected trainees have in their programs (${f.patches} renames), ms`,
