@@ -131,7 +131,6 @@ function* ask<T>(request: StoreRequest): Step<T> {
   return (yield request) as T;
 }
 
-const load = (entity: Entity, id: string): Step<RowRecord | undefined> => ask(({ op: 'row', entity, id }));
 
 /** Drives `steps` with a synchronous store (all of it inside the caller's transaction). */
 export function runSync<T>(steps: Step<T>, answer: (request: StoreRequest) => unknown): T {
@@ -211,7 +210,7 @@ export function* audience(r: RowRecord): Step<Set<string>> {
   }
   if (r.coachId) users.add(r.coachId);
   if (r.traineeId) users.add(r.traineeId);
-  if (r.entity === 'exercise') for (const t of yield* ask<string[]>({ op: 'exerciseTrainees', exerciseId: r.id })) users.add(t);
+  if (r.entity === 'exercise') for (const t of ((yield { op: 'exerciseTrainees', exerciseId: r.id }) as string[])) users.add(t);
   return users;
 }
 
@@ -233,7 +232,7 @@ export function* pushSteps(
 ): Step<PushOutcome> {
   const writer: Writer = { userId: user.id, role: user.role, clientId };
   const versionBefore = clock.version;
-  let expected = yield* ask<number>({ op: 'nextSeq', userId: user.id, clientId });
+  let expected = ((yield { op: 'nextSeq', userId: user.id, clientId }) as number);
   const startSeq = expected;
   const acks: Ack[] = [];
   const touched = new Map<string, TouchedRow>();
@@ -258,10 +257,10 @@ export function* pushSteps(
 
   for (const raw of ops) {
     const hash = opContentHash(raw);
-    const stored = yield* ask<{ hash: string; ack: string } | undefined>({ op: 'ledgerGet', userId: user.id, key: raw.key });
+    const stored = ((yield { op: 'ledgerGet', userId: user.id, key: raw.key }) as { hash: string; ack: string } | undefined);
     if (raw.seq < expected) {
       if (stored) acks.push(yield* replay(user.id, raw, hash, stored, receivedAt));
-      else acks.push(raw.seq <= (yield* ask<number>({ op: 'prunedSeq', userId: user.id, clientId })) ? prunedReplay(raw) : seqReused(raw));
+      else acks.push(raw.seq <= (((yield { op: 'prunedSeq', userId: user.id, clientId }) as number)) ? prunedReplay(raw) : seqReused(raw));
       continue;
     }
     if (raw.seq > expected) {
@@ -295,13 +294,13 @@ export function* pushSteps(
         ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
       }
     }
-    yield* ask({ op: 'ledgerPut', userId: user.id, key: raw.key, clientId, seq: raw.seq, hash, ack: JSON.stringify(ack), storedAt: receivedAt });
+    yield { op: 'ledgerPut', userId: user.id, key: raw.key, clientId, seq: raw.seq, hash, ack: JSON.stringify(ack), storedAt: receivedAt };
     acks.push(ack);
   }
 
   const changes = yield* settleTouched(clock, touched, versionBefore, user.id);
-  if (expected !== startSeq) yield* ask({ op: 'clientPut', userId: user.id, clientId, nextSeq: expected, lastSeen: new Date(receivedAt).toISOString() });
-  if (clock.version !== versionBefore) yield* ask({ op: 'setVersion', version: clock.version });
+  if (expected !== startSeq) yield { op: 'clientPut', userId: user.id, clientId, nextSeq: expected, lastSeen: new Date(receivedAt).toISOString() };
+  if (clock.version !== versionBefore) yield { op: 'setVersion', version: clock.version };
   const outcome: PushOutcome = { acks, changes, version: clock.version };
   if (expectedSeq !== undefined) outcome.expectedSeq = expectedSeq;
   return outcome;
@@ -310,7 +309,7 @@ export function* pushSteps(
 /** An op the ledger holds: its stored ack again (the entry renewed), or a refusal for other content. */
 function* replay(userId: string, raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string }, receivedAt: number): Step<Ack> {
   if (stored.hash !== hash) return keyReused(raw);
-  yield* ask({ op: 'ledgerTouch', userId, key: raw.key, storedAt: receivedAt });
+  yield { op: 'ledgerTouch', userId, key: raw.key, storedAt: receivedAt };
   return { ...(JSON.parse(stored.ack) as Ack), seq: raw.seq, replay: true };
 }
 
@@ -319,10 +318,10 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
   const checked = checkOp(raw);
   if (!checked.ok) return { ...base, status: 'rejected', reason: 'invalid', message: checked.message };
   const op = checked.op;
-  const existing = yield* load(op.entity, op.id);
+  const existing = ((yield { op: 'row', entity: op.entity, id: op.id }) as RowRecord | undefined);
 
   // placeRow looks up parents synchronously: they are read first, then handed over.
-  const placeWith = function* (fields: Fields) {
+  const placeWith = function* (fields: Fields): Step<ReturnType<typeof placeRow>> {
     const known = new Map<string, RowRecord | undefined>();
     for (;;) {
       let missing: [Entity, string] | undefined;
@@ -332,7 +331,7 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
         return known.get(k);
       });
       if (!missing) return placed;
-      known.set(`${missing[0]}\u0000${missing[1]}`, yield* load(missing[0], missing[1]));
+      known.set(`${missing[0]}\u0000${missing[1]}`, ((yield { op: 'row', entity: missing[0], id: missing[1] }) as RowRecord | undefined));
     }
   };
   let after: Placement | undefined = existing;
@@ -383,10 +382,10 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
   // Everything whose audience this op may change is noted before anything is written.
   yield* touch(existing, op.entity, op.id, next);
   if (refersToExercise(op.entity) && exerciseAudienceMayChange(existing, next)) {
-    if (existing?.refId) yield* touch(yield* load('exercise', existing.refId), 'exercise', existing.refId);
-    if (next.refId && next.refId !== existing?.refId) yield* touch(yield* load('exercise', next.refId), 'exercise', next.refId);
+    if (existing?.refId) yield* touch(((yield { op: 'row', entity: 'exercise', id: existing.refId }) as RowRecord | undefined), 'exercise', existing.refId);
+    if (next.refId && next.refId !== existing?.refId) yield* touch(((yield { op: 'row', entity: 'exercise', id: next.refId }) as RowRecord | undefined), 'exercise', next.refId);
   }
-  yield* ask({ op: 'putRow', row: next });
+  yield { op: 'putRow', row: next };
   if (existing && placementChanged(existing, next)) yield* relinkChildren(next, version, touch);
 
   const ack: Ack = { ...base, status: resolution.status, version };
@@ -402,12 +401,12 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
 function* relinkChildren(parent: RowRecord, version: number, touch: Touch): Step<void> {
   const childEntity = CHILD_OF[parent.entity];
   if (!childEntity) return;
-  for (const child of yield* ask<RowRecord[]>({ op: 'children', parentId: parent.id, entity: childEntity })) {
+  for (const child of ((yield { op: 'children', parentId: parent.id, entity: childEntity }) as RowRecord[])) {
     if (child.coachId === parent.coachId && child.traineeId === parent.traineeId) continue;
     const moved = { ...child, coachId: parent.coachId, traineeId: parent.traineeId, version };
     yield* touch(child, child.entity, child.id, moved);
-    if (child.entity === 'prescription' && child.refId) yield* touch(yield* load('exercise', child.refId), 'exercise', child.refId);
-    yield* ask({ op: 'relink', coachId: parent.coachId, traineeId: parent.traineeId, version, entity: child.entity, id: child.id });
+    if (child.entity === 'prescription' && child.refId) yield* touch(((yield { op: 'row', entity: 'exercise', id: child.refId }) as RowRecord | undefined), 'exercise', child.refId);
+    yield { op: 'relink', coachId: parent.coachId, traineeId: parent.traineeId, version, entity: child.entity, id: child.id };
     yield* relinkChildren(moved, version, touch);
   }
 }
@@ -428,7 +427,7 @@ function* settleTouched(clock: VersionClock, touched: Map<string, TouchedRow>, v
   let refsWritten = false;
   for (const t of touched.values()) if (refersToExercise(t.entity)) refsWritten = true;
   for (const { entity, id, before, current: written, isNew } of touched.values()) {
-    const current = written ?? (yield* load(entity, id));
+    const current = written ?? (((yield { op: 'row', entity, id }) as RowRecord | undefined));
     if (!current) continue;
     const after = entity === 'exercise' && isNew && !refsWritten ? new Set(current.coachId ? [current.coachId] : []) : yield* audience(current);
     const left = [...before].filter((u) => !after.has(u));
@@ -437,12 +436,12 @@ function* settleTouched(clock: VersionClock, touched: Map<string, TouchedRow>, v
       if (!left.length && !joined) continue;
       // Only its audience changed (an exercise seen through a program): give it a new version.
       current.version = ++clock.version;
-      yield* ask({ op: 'bump', version: current.version, entity, id });
+      yield { op: 'bump', version: current.version, entity, id };
     }
     const row = toWireRow(current);
     for (const userId of after) send(userId, row);
     for (const userId of left) {
-      yield* ask({ op: 'exitPut', userId, version: current.version, entity, id });
+      yield { op: 'exitPut', userId, version: current.version, entity, id };
       send(userId, { entity, id, version: current.version, deleted: true, fields: {}, by: writerId });
     }
   }
@@ -472,8 +471,8 @@ export class CatchUpPlan {
     const { user, since, upto } = this;
     const coach = user.role === 'coach';
     if (!this.extras) {
-      const own = yield* ask<WireDbRow[]>({ op: 'ownRows', userId: user.id, since, upto });
-      const exercises = coach ? [] : yield* ask<WireDbRow[]>({ op: 'traineeExercises', traineeId: user.id, since, upto });
+      const own = ((yield { op: 'ownRows', userId: user.id, since, upto }) as WireDbRow[]);
+      const exercises = coach ? [] : ((yield { op: 'traineeExercises', traineeId: user.id, since, upto }) as WireDbRow[]);
       this.extras = [...own, ...exercises].sort((a, b) => a.version - b.version);
     }
     const extras = this.extras;
@@ -508,9 +507,9 @@ export class CatchUpPlan {
 /** Tombstones for rows that left the user's scope in (since, upto] and are not back in it. */
 function* exitTombstones(user: { id: string }, since: number, upto: number): Step<Row[]> {
   const rows: Row[] = [];
-  for (const exit of yield* ask<Array<{ entity: Entity; id: string; version: number }>>({ op: 'exitsSince', userId: user.id, since, upto })) {
+  for (const exit of ((yield { op: 'exitsSince', userId: user.id, since, upto }) as Array<{ entity: Entity; id: string; version: number }>)) {
     if (!isEntity(exit.entity)) continue;
-    const current = yield* load(exit.entity, exit.id);
+    const current = ((yield { op: 'row', entity: exit.entity, id: exit.id }) as RowRecord | undefined);
     // Back in scope: the scan (or a live frame, when it came back after `upto`) carries it.
     if (current && (yield* audience(current)).has(user.id)) continue;
     rows.push({ entity: exit.entity, id: exit.id, version: exit.version, deleted: true, fields: {}, by: current?.by ?? '' });
