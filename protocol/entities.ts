@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { plainCheck } from './plain-check.ts';
 
 /** Every entity the protocol knows, with the conflict class its rows belong to. */
 export const ENTITY_CLASS = {
@@ -210,13 +211,16 @@ const PATCH_SCHEMAS = Object.fromEntries(
 /** Per entity: each field's own schema, and the fields a put must carry. */
 interface FieldChecks {
   shape: Record<string, z.ZodType>;
+  /** plainCheck of each field's schema, where it has one. */
+  plain: Record<string, ((value: unknown) => boolean) | undefined>;
   required: string[];
 }
 
 const FIELD_CHECKS = Object.fromEntries(
   Object.entries(FIELD_SCHEMAS).map(([entity, schema]) => {
     const shape = schema.shape as Record<string, z.ZodType>;
-    return [entity, { shape, required: Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success) }];
+    const plain = Object.fromEntries(Object.entries(shape).map(([key, field]) => [key, plainCheck(field)]));
+    return [entity, { shape, plain, required: Object.keys(shape).filter((key) => !shape[key]!.safeParse(undefined).success) }];
   }),
 ) as Record<Entity, FieldChecks>;
 
@@ -228,7 +232,9 @@ const FIELD_CHECKS = Object.fromEntries(
  */
 function fieldsPass(checks: FieldChecks, action: 'put' | 'patch', keys: string[], fields: Record<string, unknown>): boolean {
   for (const key of keys) {
-    if (!Object.hasOwn(checks.shape, key) || !checks.shape[key]!.safeParse(fields[key]).success) return false;
+    if (!Object.hasOwn(checks.shape, key)) return false;
+    const value = fields[key];
+    if (!checks.plain[key]?.(value) && !checks.shape[key]!.safeParse(value).success) return false;
   }
   if (action === 'put') for (const key of checks.required) if (fields[key] === undefined) return false;
   return true;

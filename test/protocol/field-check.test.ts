@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFields, ENTITIES, FIELD_SCHEMAS, newId, type Entity } from '../../protocol/index.ts';
+import { plainCheck } from '../../protocol/plain-check.ts';
 import { mulberry32 } from '../../bench/random.ts';
 
 // checkFields passes fields one by one through their own schemas before falling back to the
@@ -9,7 +10,8 @@ import { mulberry32 } from '../../bench/random.ts';
 const VALUES: unknown[] = [
   newId(), 'not-a-uuid', '', '   ', 'Back squat', 'x'.repeat(201), '8', '8-10', '5x5', 'AMRAP', '30s', '2026-02-28', '2026-02-30', 'kg', 'lb', '%1rm', '%top',
   'reps', 'time', 'planned', 'completed', 'entered', 'epley', 'tm', '1rm', 'https://example.com/v', 'ftp://x', 'a@b.co',
-  0, 1, 4, 7, 8, 100, 101, 104, 3600, -1, 0.5, 2.5, 1e9, Number.NaN, Number.POSITIVE_INFINITY,
+  '😀'.repeat(10), '😀'.repeat(11), 'é'.repeat(20), 'é'.repeat(21),
+  0, -0, 1, 4, 6, 7, 8, 10, 10.5, 100, 101, 104, 1000, 1001, 3600, 3601, 9999.5, 10000, 10000.5, -1, 0.5, 2.5, 1e9, Number.NaN, Number.POSITIVE_INFINITY,
   null, true, false, [], [{ reps: '5' }], [{ sets: 3, reps: '5', load: 100, loadUnit: 'kg' }], {}, { nested: 1 },
 ];
 
@@ -73,4 +75,17 @@ test('a refused field is named as before the fast path', () => {
   assert.deepEqual(checkFields('prescription', 'patch', { sets: '4' }), { ok: false, message: 'prescription.sets must be a number, not text' });
   const put = checkFields('workout', 'put', { programId: newId(), week: 1, day: 1 });
   assert.deepEqual(put, { ok: false, message: 'workout.title is required' });
+});
+
+test('the fields edited most have a plain check (the fast path is taken), and formats and refinements have none', () => {
+  const p = FIELD_SCHEMAS.prescription.shape;
+  const s = FIELD_SCHEMAS.set_log.shape;
+  for (const [name, schema] of Object.entries({ sets: p.sets, load: p.load, loadUnit: p.loadUnit, workoutId: p.workoutId, position: p.position, notes: p.notes, setLogReps: s.reps, done: s.done })) {
+    assert.equal(typeof plainCheck(schema), 'function', name);
+  }
+  assert.equal(plainCheck(p.reps), undefined, 'reps has a custom refinement');
+  assert.equal(plainCheck(FIELD_SCHEMAS.trainee.shape.email), undefined, 'an email is a format');
+  assert.equal(plainCheck(FIELD_SCHEMAS.trainee.shape.name), undefined, 'a name is trimmed');
+  const sets = plainCheck(p.sets)!;
+  assert.deepEqual([0, 1, 100, 101, 1.5, Number.NaN, '4'].map(sets), [false, true, true, false, false, false, false]);
 });
