@@ -294,7 +294,7 @@ export function* pushSteps(
         ack = { type: 'ack', key: raw.key, seq: raw.seq, status: 'rejected', reason: 'internal', message: 'the server failed to apply this edit', replay: false };
       }
     }
-    yield { op: 'ledgerPut', userId: user.id, key: raw.key, clientId, seq: raw.seq, hash, ack: JSON.stringify(ack), storedAt: receivedAt };
+    yield { op: 'ledgerPut', userId: user.id, key: raw.key, clientId, seq: raw.seq, hash, ack: storedAck(ack), storedAt: receivedAt };
     acks.push(ack);
   }
 
@@ -310,7 +310,17 @@ export function* pushSteps(
 function* replay(userId: string, raw: { key: string; seq: number }, hash: string, stored: { hash: string; ack: string }, receivedAt: number): Step<Ack> {
   if (stored.hash !== hash) return keyReused(raw);
   yield { op: 'ledgerTouch', userId, key: raw.key, storedAt: receivedAt };
-  return { ...(JSON.parse(stored.ack) as Ack), seq: raw.seq, replay: true };
+  return { type: 'ack', key: raw.key, ...(JSON.parse(stored.ack) as Omit<Ack, 'type' | 'key' | 'seq' | 'replay'>), seq: raw.seq, replay: true } as Ack;
+}
+
+/**
+ * What the ledger keeps of an ack: its outcome (status, version, reason, dropped, message).
+ * Its type, key, seq and replay flag are the op's and are put back on a replay; entries
+ * written before this kept the whole ack, which reads the same.
+ */
+function storedAck(ack: Ack): string {
+  const { type: _type, key: _key, seq: _seq, replay: _replay, ...outcome } = ack;
+  return JSON.stringify(outcome);
 }
 
 function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, receivedAt: number, touch: Touch): Step<Ack> {

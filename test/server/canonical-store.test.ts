@@ -69,6 +69,22 @@ describe('idempotency and seqs', () => {
     assert.equal(store.nextSeq(a.coach.id, 'tablet'), 3);
   });
 
+  test('the ledger keeps an ack as its outcome; an entry written whole (before that) replays the same', () => {
+    const a = seedCoach(db, store);
+    const tablet = new StoreClient(store, a.coach, 'tablet');
+    const ops = [tablet.op('prescription', a.prescription, 'patch', { sets: 6 }, 7), tablet.op('prescription', a.prescription, 'patch', { reps: '5' }, 7)];
+    const first = tablet.push(ops);
+    const stored = db.prepare(`SELECT ack FROM ledger WHERE key = ?`).pluck();
+    assert.deepEqual(JSON.parse(stored.get(ops[0]!.key) as string), { status: 'applied', version: first.acks[0]!.version });
+    // The second entry as an older server wrote it: the whole ack.
+    db.prepare(`UPDATE ledger SET ack = ? WHERE key = ?`).run(JSON.stringify(first.acks[1]), ops[1]!.key);
+    const again = tablet.push(ops.map((o) => ({ ...o })));
+    assert.deepEqual(
+      again.acks,
+      first.acks.map((ack) => ({ ...ack, replay: true })),
+    );
+  });
+
   test('resend after a lost ack (server restarted in between): old op replays, the new one applies once', () => {
     const a = seedCoach(db, store);
     const phone = new StoreClient(store, a.coach, 'phone');
