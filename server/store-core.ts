@@ -537,37 +537,23 @@ function* exitTombstones(user: { id: string }, since: number, upto: number): Ste
  * `superseded` or `partial`: CoachDesk's client writes those to the resolution journal, a note
  * about a conflict that may never have happened. `applied` makes every client drop it quietly.
  */
+/** An ack that is not an op's own outcome (the op was not run): only its status and words differ. */
+function answered(raw: { key: string; seq: number }, outcome: Pick<Ack, 'status' | 'reason' | 'message' | 'replay'>): Ack {
+  return { type: 'ack', key: raw.key, seq: raw.seq, ...outcome } as Ack;
+}
+
 function prunedReplay(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
+  return answered(raw, {
     status: 'applied',
     message: 'this edit reached the server long ago; its outcome is no longer on record and the row shows its current state',
     replay: true,
-  };
+  });
 }
 
 function seqReused(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
-    status: 'rejected',
-    reason: 'seq_reused',
-    message: `seq ${raw.seq} was already used by another edit from this install`,
-    replay: false,
-  };
+  return answered(raw, { status: 'rejected', reason: 'seq_reused', message: `seq ${raw.seq} was already used by another edit from this install`, replay: false });
 }
 
 function keyReused(raw: { key: string; seq: number }): Ack {
-  return {
-    type: 'ack',
-    key: raw.key,
-    seq: raw.seq,
-    status: 'rejected',
-    reason: 'idempotency_key_reused',
-    message: 'this idempotency key was already used for a different edit',
-    replay: false,
-  };
+  return answered(raw, { status: 'rejected', reason: 'idempotency_key_reused', message: 'this idempotency key was already used for a different edit', replay: false });
 }
