@@ -31,6 +31,7 @@ import type {
   UpdateState,
 } from '../../preload/api.ts';
 import { hashToView, viewToHash, type View } from '../lib/routes.ts';
+import { shareExercises, shareProgram } from './share.ts';
 
 export type { View };
 
@@ -280,8 +281,13 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
       program: async () => {
         const id = get().program.id;
         if (!id) return;
-        await load('program', () => api.getProgram(id), (detail) => {
-          if (get().program.id === id) set({ program: { id, detail, loaded: true } });
+        await load('program', () => api.getProgram(id), (read) => {
+          const shown = get().program;
+          if (shown.id !== id) return;
+          // Unchanged workouts and rows keep their objects, so only what changed renders again.
+          const detail = shareProgram(shown.detail, read);
+          if (shown.loaded && detail === shown.detail) return;
+          set({ program: { id, detail, loaded: true } });
         });
       },
       activity: async () => {
@@ -305,7 +311,13 @@ export function createAppStore(api: CoachDeskApi, options: StoreOptions = {}): A
           if (get().progress.traineeId === traineeId) set({ progress: { traineeId, data, loaded: true } });
         });
       },
-      exercises: () => load('exercises', () => api.getExercises(), (items) => set({ exercises: { items, loaded: true } })),
+      exercises: () =>
+        load('exercises', () => api.getExercises(), (read) => {
+          const shown = get().exercises;
+          const items = shareExercises(shown.items, read);
+          if (shown.loaded && items === shown.items) return;
+          set({ exercises: { items, loaded: true } });
+        }),
       library: () => load('library', () => api.getExerciseLibrary(), (items) => set({ library: { items, loaded: true } })),
       settings: () => load('settings', () => api.getSettings(), (settings) => set({ settings })),
     };

@@ -191,7 +191,7 @@ export function ExerciseCombo(props: {
   };
 
   return (
-    <div className={`combo cell${error ? ' cell-invalid' : ''}`}>
+    <div className={`combo cell${error ? ' cell-invalid' : ''}${showList ? ' open' : ''}`}>
       <input
         ref={ref}
         role="combobox"

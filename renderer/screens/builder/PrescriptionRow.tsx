@@ -1,4 +1,4 @@
-import { useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useRef, useState, type KeyboardEvent } from 'react';
 import { displayLoad, isUnits } from '../../../domain/units.ts';
 import type { Exercise, LoadUnit, Prescription, PrescriptionPatch, Units } from '../../../preload/api.ts';
 import { amountText, formatOptionalNumber, formatOptionalText, parseAmount, parseLoadWithUnit, parseRest, parseRpe, parseSets, parseText, unitChoices } from '../../lib/cells.ts';
@@ -31,7 +31,11 @@ function shownLoad(rx: Prescription, units: Units): { value: number | null; conv
   return { value: shown.value, converted: shown.converted };
 }
 
-export function PrescriptionRow(props: {
+/**
+ * One row of a workout's table. Memoised on its props (all plain values or objects the store
+ * keeps while unchanged): typing in one row, or an edit saved in another, leaves it as it is.
+ */
+export const PrescriptionRow = memo(function PrescriptionRow(props: {
   rx: Prescription;
   index: number;
   workoutId: string;
@@ -276,4 +280,4 @@ export function PrescriptionRow(props: {
       {editingScheme && <SchemeDialog rx={rx} where={props.where} onClose={() => setEditingScheme(false)} onSave={(scheme) => save({ scheme })} />}
     </>
   );
-}
+});

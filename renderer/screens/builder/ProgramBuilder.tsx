@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { daysInWeekOrder } from '../../../protocol/calendar.ts';
 import type { Exercise, ProgramDetail, Units, Workout } from '../../../preload/api.ts';
 import { ConfirmDialog } from '../../components/Modal.tsx';
@@ -37,6 +37,13 @@ export function ProgramBuilder() {
   const overview = view.name === 'program' && !!view.overview;
   const shownWeek = Math.min(week, weeks);
   const setWeek = (w: number) => detail && navigate({ name: 'program', id: detail.id, week: w });
+  // The shown week's workouts by day, once per read of the program (not once per day section).
+  const workouts = detail?.workouts;
+  const byDay = useMemo(() => {
+    const days = new Map<number, Workout[]>();
+    for (const w of workouts ?? []) if (w.week === shownWeek) days.set(w.day, [...(days.get(w.day) ?? []), w]);
+    return days;
+  }, [workouts, shownWeek]);
 
   if (!program.loaded) return <main className="screen" aria-label="Program" />;
   if (!detail) {
@@ -62,7 +69,20 @@ export function ProgramBuilder() {
           <WeekTabs detail={detail} week={shownWeek} onWeek={setWeek} />
           <div role="tabpanel" id={`week-panel-${shownWeek}`} aria-labelledby={`week-tab-${shownWeek}`} className="week-panel">
             {daysInWeekOrder(weekStartsOn).map((day, i) => (
-              <DaySection key={day} detail={detail} week={shownWeek} day={day} exercises={exercises} units={units} weekStartsOn={weekStartsOn} first={i === 0} />
+              <DaySection
+                key={day}
+                programId={detail.id}
+                weeks={detail.weeks}
+                startDate={detail.startDate}
+                traineeName={detail.traineeName}
+                week={shownWeek}
+                day={day}
+                workouts={byDay.get(day) ?? NO_WORKOUTS}
+                exercises={exercises}
+                units={units}
+                weekStartsOn={weekStartsOn}
+                first={i === 0}
+              />
             ))}
           </div>
         </>
@@ -249,14 +269,41 @@ function WeekTabs({ detail, week, onWeek }: { detail: ProgramDetail; week: numbe
   );
 }
 
-function DaySection(props: { detail: ProgramDetail; week: number; day: number; exercises: Exercise[]; units: Units; weekStartsOn: number; first: boolean }) {
-  const { detail, week, day, exercises, units } = props;
-  const workouts = detail.workouts.filter((w) => w.week === week && w.day === day);
-  const date = plannedDate(detail.startDate, week, day, props.weekStartsOn);
+const NO_WORKOUTS: Workout[] = [];
+
+interface DaySectionProps {
+  programId: string;
+  weeks: number;
+  startDate: string | null;
+  traineeName: string | null;
+  week: number;
+  day: number;
+  /** This day's workouts in this week. */
+  workouts: Workout[];
+  exercises: Exercise[];
+  units: Units;
+  weekStartsOn: number;
+  first: boolean;
+}
+
+/** The same props, the day's workouts compared one by one (the list is made anew per read). */
+function sameDay(a: DaySectionProps, b: DaySectionProps): boolean {
+  for (const key of Object.keys(a) as Array<keyof DaySectionProps>) {
+    if (key === 'workouts') {
+      if (a.workouts.length !== b.workouts.length || a.workouts.some((w, i) => w !== b.workouts[i])) return false;
+    } else if (!Object.is(a[key], b[key])) return false;
+  }
+  return true;
+}
+
+/** One day of the week: its workouts, or a rest day. Renders again only when its own workouts change. */
+const DaySection = memo(function DaySection(props: DaySectionProps) {
+  const { programId, week, day, workouts, exercises, units } = props;
+  const date = plannedDate(props.startDate, week, day, props.weekStartsOn);
   const [adding, setAdding] = useState(false);
   const addRef = useRef<HTMLButtonElement>(null);
   // A program just created: the first step is a workout on the week's first day.
-  useFocusRequest(addRef, props.first ? `program:${detail.id}` : undefined, 'add-workout');
+  useFocusRequest(addRef, props.first ? `program:${programId}` : undefined, 'add-workout');
   return (
     <div className={`day${workouts.length ? '' : ' rest-day'}`} role="group" aria-label={slotName(week, day)}>
       <div className="day-header">
@@ -270,13 +317,13 @@ function DaySection(props: { detail: ProgramDetail; week: number; day: number; e
           </button>
         )}
       </div>
-      {adding && <AddWorkout programId={detail.id} week={week} day={day} onDone={() => setAdding(false)} />}
+      {adding && <AddWorkout programId={programId} week={week} day={day} onDone={() => setAdding(false)} />}
       {workouts.map((w: Workout) => (
-        <WorkoutCard key={w.id} workout={w} programId={detail.id} weeks={detail.weeks} exercises={exercises} units={units} traineeName={detail.traineeName} />
+        <WorkoutCard key={w.id} workout={w} programId={programId} weeks={props.weeks} exercises={exercises} units={units} traineeName={props.traineeName} />
       ))}
     </div>
   );
-}
+}, sameDay);
 
 function AddWorkout({ programId, week, day, onDone }: { programId: string; week: number; day: number; onDone: () => void }) {
   const actions = useActions();

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { Exercise, PrescriptionInput, Units, Workout } from '../../../preload/api.ts';
 import { ConfirmDialog } from '../../components/Modal.tsx';
 import { parseText } from '../../lib/cells.ts';
@@ -23,8 +23,11 @@ export function newPrescription(exerciseId: string, quick: FastRx): Prescription
   return input;
 }
 
-/** One workout: its title, its actions, and the table of prescriptions. */
-export function WorkoutCard(props: { workout: Workout; programId: string; weeks: number; exercises: Exercise[]; units: Units; traineeName: string | null }) {
+/**
+ * One workout: its title, its actions, and the table of prescriptions. Memoised: the store keeps
+ * an unchanged workout's object across reads, so an edit elsewhere does not render it again.
+ */
+export const WorkoutCard = memo(function WorkoutCard(props: { workout: Workout; programId: string; weeks: number; exercises: Exercise[]; units: Units; traineeName: string | null }) {
   const { workout, weeks, exercises, units } = props;
   const actions = useActions();
   const [dialog, setDialog] = useState<'copy' | 'delete' | 'progress' | null>(null);
@@ -160,4 +163,4 @@ export function WorkoutCard(props: { workout: Workout; programId: string; weeks:
       )}
     </section>
   );
-}
+});

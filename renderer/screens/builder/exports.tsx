@@ -2,7 +2,7 @@
 // program's printable HTML printed from a hidden frame. Both stay inside the page's CSP: a blob:
 // link is a download, not a load, and the frame is srcdoc with its stylesheet adopted through the
 // CSSOM (inline <style> is not allowed here, script-made style sheets are).
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import type { ExportFile } from '../../../preload/api.ts';
 import { messageOf } from '../../store/app-store.ts';
 import { useActions } from '../../store/context.tsx';
@@ -79,8 +79,8 @@ export function ExportButton<T>({ label, busyLabel, run, done, className }: { la
   );
 }
 
-/** The builder's Export PDF, Print and Export CSV. */
-export function ProgramExports({ programId }: { programId: string }) {
+/** The builder's Export PDF, Print and Export CSV (memoised: an edit to the program leaves them as they are). */
+export const ProgramExports = memo(function ProgramExports({ programId }: { programId: string }) {
   const { api } = useActions();
   return (
     <div className="segmented" role="group" aria-label="Export">
@@ -89,4 +89,4 @@ export function ProgramExports({ programId }: { programId: string }) {
       <ExportButton label="Export CSV" busyLabel="Exporting…" run={() => api.exportProgramCsv(programId)} done={saveFile} />
     </div>
   );
-}
+});
