@@ -208,15 +208,8 @@ export class LocalStore {
       // scans every row of the entity (a client's 100k set logs for one session's sets).
       replicaChildren: db.prepare(`SELECT id, version, fields FROM replica INDEXED BY replica_by_parent WHERE entity = ? AND parent = ? AND deleted = 0`),
       replicaCounts: db.prepare(`SELECT entity, COUNT(*) AS n FROM replica WHERE deleted = 0 GROUP BY entity`),
-      // The op with its base version (the replica's version of the row, 0 for a new row), read
-      // in the same statement. The last parameter is 1 when the row is known to be in the
-      // view; else the replica must hold it live, or nothing is inserted.
-      outboxInsert: db.prepare(
-        `INSERT INTO outbox (seq, key, entity, id, action, fields, at, base_version)
-         SELECT ?, ?, ?, ?, ?, ?, ?, COALESCE(replica.version, 0) FROM (SELECT 1) LEFT JOIN replica ON replica.entity = ? AND replica.id = ?
-         WHERE ? OR replica.deleted = 0
-         RETURNING base_version`,
-      ),
+      replicaHead: db.prepare(`SELECT version, deleted FROM replica WHERE entity = ? AND id = ?`),
+      outboxInsert: db.prepare(`INSERT INTO outbox (seq, key, entity, id, action, fields, base_version, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       outboxByKey: db.prepare(`SELECT * FROM outbox WHERE key = ?`),
       outboxDelete: db.prepare(`DELETE FROM outbox WHERE key = ?`),
       outboxPending: db.prepare(`SELECT * FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?`),
@@ -316,10 +309,10 @@ export class LocalStore {
   enqueueAll(edits: Edit[]): Op[] {
     if (edits.length === 0) return [];
     const at = isoTime(this.clock());
-    // One edit is one statement, so SQLite's own statement transaction makes it durable and
-    // atomic without BEGIN and COMMIT round trips (the write's cost is then V1's upsert and
-    // little more). Several share a transaction; a refused one throws inside it, which rolls
-    // back those already inserted.
+    // One edit is one INSERT, made durable and atomic by SQLite's own statement transaction,
+    // without BEGIN and COMMIT round trips (the write then costs V1's upsert and little more).
+    // Several share a transaction; a refused one throws inside it, which rolls back those
+    // already inserted.
     const ops =
       edits.length === 1
         ? [this.insertEdit(edits[0]!, 0, 1, undefined, at)]
@@ -344,20 +337,19 @@ export class LocalStore {
     const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
     if (!checked.ok) refuseEdit(checked.message, index, count);
     const k = rowKey(edit.entity, edit.id);
+    const head = this.stmts.replicaHead.get(edit.entity, edit.id) as { version: number; deleted: number } | undefined;
     // A put needs no row. A patch or delete needs the row in the view: pending ops decide when
-    // one of them puts or deletes it, else the replica does, inside the insert.
-    const live: boolean | undefined = edit.action === 'put' || created?.has(k) || this.pendingExists(k);
-    if (live === false) refuseEdit(`no ${edit.entity} with id ${edit.id} to ${edit.action}`, index, count);
+    // one of them puts or deletes it, else the replica does.
+    const live = edit.action === 'put' || created?.has(k) || (this.pendingExists(k) ?? (head !== undefined && head.deleted === 0));
+    if (!live) refuseEdit(`no ${edit.entity} with id ${edit.id} to ${edit.action}`, index, count);
     const key = newId();
     const seq = this.nextSeqValue + index;
     const fields = (checked as { fields: Fields }).fields;
-    const inserted = this.stmts.outboxInsert.get(seq, key, edit.entity, edit.id, edit.action, JSON.stringify(fields), at, edit.entity, edit.id, live ? 1 : 0) as
-      | { base_version: number }
-      | undefined;
-    if (!inserted) refuseEdit(`no ${edit.entity} with id ${edit.id} to ${edit.action}`, index, count);
+    const baseVersion = head?.version ?? 0;
+    this.stmts.outboxInsert.run(seq, key, edit.entity, edit.id, edit.action, JSON.stringify(fields), baseVersion, at);
     if (edit.action === 'put') created?.add(k);
     else if (edit.action === 'delete') created?.delete(k);
-    return { key, seq, at, entity: edit.entity, id: edit.id, action: edit.action, fields, baseVersion: inserted!.base_version };
+    return { key, seq, at, entity: edit.entity, id: edit.id, action: edit.action, fields, baseVersion };
   }
 
   /** Whether the view holds the row as the newest pending put or delete says; undefined when no pending op decides. */
@@ -598,8 +590,9 @@ export class LocalStore {
     const op = this.db.transaction((): Op => {
       this.failedCache = undefined;
       this.stmts.failedDelete.run(key);
-      const { base_version } = this.stmts.outboxInsert.get(seq, newKey, old.entity, old.id, old.action, JSON.stringify(old.fields), at, old.entity, old.id, 1) as { base_version: number };
-      return { ...old, key: newKey, seq, at, baseVersion: base_version };
+      const baseVersion = (this.stmts.replicaHead.get(old.entity, old.id) as { version: number } | undefined)?.version ?? 0;
+      this.stmts.outboxInsert.run(seq, newKey, old.entity, old.id, old.action, JSON.stringify(old.fields), baseVersion, at);
+      return { ...old, key: newKey, seq, at, baseVersion };
     });
     this.nextSeqValue = op.seq + 1;
     this.addToOverlay(op);
