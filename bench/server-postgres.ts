@@ -280,6 +280,7 @@ const PLAN = {
 } as const;
 
 export async function benchPostgres(dir: string, opts: { quick: boolean }): Promise<PostgresBenchResult | { skipped: string }> {
+  if (process.env.COACHDESK_BENCH_POSTGRES === '0') return { skipped: 'COACHDESK_BENCH_POSTGRES=0' };
   try {
     const c = new pg.Client({ connectionString: ADMIN_URL });
     await c.connect();
