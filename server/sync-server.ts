@@ -1018,10 +1018,12 @@ export class SyncServer {
         if (peer.liveFrom !== undefined && peer.liveFrom >= version) continue;
         // A connection whose catch-up covers part of these versions gets only the rows above it
         // (a shared store's fan-out may span versions from before the connection came).
+        // Nothing left: nothing is sent, as to a connection the rows never concerned.
         const fresh = peer.liveFrom !== undefined && rows.some((row) => row.version <= peer.liveFrom!) ? rows.filter((row) => row.version > peer.liveFrom!) : rows;
+        if (fresh.length === 0) continue;
         const own = fresh === rows ? frame : Buffer.from(`{"type":"changes","to":${version},"rows":[${fresh.map((row) => rowJson.get(row)).join(',')}]}`);
         this.sendTurn(peer, () => {
-          if (fresh.length > 0) this.sendRaw(peer, own);
+          this.sendRaw(peer, own);
           // A pusher waiting for its acks gets `synced` after them (answerPush).
           if (!this.awaitingAcks.has(peer)) this.sendSynced(peer, synced, version);
         });
