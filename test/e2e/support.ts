@@ -9,7 +9,7 @@ import type { Edit } from '../../sync/local-store.ts';
 import type { LocalStore } from '../../sync/local-store.ts';
 import type { SyncEngine } from '../../sync/sync-engine.ts';
 import type { Fields, Row, ServerMessage } from '../../protocol/index.ts';
-import { id } from '../helpers.ts';
+import { id, type StoredRow } from '../helpers.ts';
 
 /** The repository root (cwd for spawned CLIs). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -166,15 +166,8 @@ export function withDb<T>(file: string, read: (db: Database.Database) => T): T {
   }
 }
 
-export interface CanonicalRow {
-  entity: string;
-  id: string;
-  version: number;
-  deleted: boolean;
-  fields: Fields;
-  by: string;
-  traineeId: string | null;
-}
+/** A canonical row as the server stores it (the shape the store-neutral readers return too). */
+export type CanonicalRow = StoredRow;
 
 /** Canonical rows of the server database, optionally of one entity. */
 export function serverRows(file: string, entity?: string): CanonicalRow[] {
