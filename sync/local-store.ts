@@ -141,6 +141,14 @@ function mayHaveParent(ops: Op[], parent: { field: string; id: string }): boolea
   return false;
 }
 
+interface ReplicaHead {
+  version: number;
+  deleted: number;
+}
+
+/** Rows whose replica head is kept in memory, at most (a few MB); past it the cache starts over. */
+const HEADS_KEPT = 50_000;
+
 function refuseEdit(message: string, index: number, count: number): never {
   throw new LocalStoreError(count > 1 ? `edit ${index + 1} of ${count}: ${message}` : message);
 }
@@ -169,6 +177,13 @@ export class LocalStore {
   private readonly overlayByParent = new Map<string, Set<string>>();
   private readonly overlayParentsOf = new Map<string, Set<string>>();
   private pendingTotal = 0;
+  /**
+   * The replica's version and deleted flag of rows edited here (null: no such row), so an edit
+   * does not read its base version from SQLite each time (that SELECT was most of what an edit
+   * cost above an upsert). Filled on first use; applyIncoming, the replica's only writer, keeps
+   * the rows it holds in step once its transaction has committed.
+   */
+  private readonly heads = new Map<string, ReplicaHead | null>();
   private readonly stmts;
 
   /** The device's clock: edits carry its time (a laptop's clock may be hours off). */
@@ -337,7 +352,7 @@ export class LocalStore {
     const checked = checkFields(edit.entity, edit.action, edit.action === 'delete' ? {} : (edit.fields ?? {}));
     if (!checked.ok) refuseEdit(checked.message, index, count);
     const k = rowKey(edit.entity, edit.id);
-    const head = this.stmts.replicaHead.get(edit.entity, edit.id) as { version: number; deleted: number } | undefined;
+    const head = this.replicaHead(edit.entity, edit.id, k);
     // A put needs no row. A patch or delete needs the row in the view: pending ops decide when
     // one of them puts or deletes it, else the replica does.
     const live = edit.action === 'put' || created?.has(k) || (this.pendingExists(k) ?? (head !== undefined && head.deleted === 0));
@@ -350,6 +365,16 @@ export class LocalStore {
     if (edit.action === 'put') created?.add(k);
     else if (edit.action === 'delete') created?.delete(k);
     return { key, seq, at, entity: edit.entity, id: edit.id, action: edit.action, fields, baseVersion };
+  }
+
+  private replicaHead(entity: string, id: string, k: string): ReplicaHead | undefined {
+    let head = this.heads.get(k);
+    if (head === undefined) {
+      head = (this.stmts.replicaHead.get(entity, id) as ReplicaHead | undefined) ?? null;
+      if (this.heads.size >= HEADS_KEPT) this.heads.clear();
+      this.heads.set(k, head);
+    }
+    return head ?? undefined;
   }
 
   /** Whether the view holds the row as the newest pending put or delete says; undefined when no pending op decides. */
@@ -574,6 +599,13 @@ export class LocalStore {
     } finally {
       this.db.exec('PRAGMA synchronous = FULL');
     }
+    // As replicaPut left them: a row replaces the stored one unless that one is newer.
+    for (const row of batch.rows) {
+      const k = rowKey(row.entity, row.id);
+      const head = this.heads.get(k);
+      if (head === undefined) continue;
+      if (head === null || row.version >= head.version) this.heads.set(k, { version: row.version, deleted: row.deleted ? 1 : 0 });
+    }
     for (const op of settled) this.removeFromOverlay(op);
     return result;
   }
@@ -590,7 +622,7 @@ export class LocalStore {
     const op = this.db.transaction((): Op => {
       this.failedCache = undefined;
       this.stmts.failedDelete.run(key);
-      const baseVersion = (this.stmts.replicaHead.get(old.entity, old.id) as { version: number } | undefined)?.version ?? 0;
+      const baseVersion = this.replicaHead(old.entity, old.id, rowKey(old.entity, old.id))?.version ?? 0;
       this.stmts.outboxInsert.run(seq, newKey, old.entity, old.id, old.action, JSON.stringify(old.fields), baseVersion, at);
       return { ...old, key: newKey, seq, at, baseVersion };
     });

@@ -268,6 +268,39 @@ describe('the view lays pending ops over the replica', () => {
     assert.deepEqual(JSON.parse(stored), exerciseFields('Squat'));
   });
 
+  test('each edit takes the base version the replica holds then, as rows come in between edits', () => {
+    const store = open();
+    const known = id();
+    const stranger = id();
+    const base = (rowId: string) => store.enqueue({ entity: 'exercise', id: rowId, action: 'patch', fields: { name: 'x' } }).baseVersion;
+    store.applyIncoming({ rows: [row('exercise', known, 3, exerciseFields('Bench')), row('exercise', stranger, 4, exerciseFields('Row'))], acks: [] });
+    assert.equal(base(known), 3);
+    store.applyIncoming({ rows: [row('exercise', known, 8, exerciseFields('Bench'))], acks: [] });
+    assert.equal(base(known), 8);
+    // An older row does not replace the replica's, so the base stays.
+    store.applyIncoming({ rows: [row('exercise', known, 5, exerciseFields('Old'))], acks: [] });
+    assert.equal(base(known), 8);
+    // A row not edited before: its first edit reads the replica.
+    store.applyIncoming({ rows: [row('exercise', stranger, 6, exerciseFields('Row'))], acks: [] });
+    assert.equal(base(stranger), 6);
+    // A put creates a row the replica lacks; the server's row then gives later edits its version.
+    const created = id();
+    assert.equal(store.enqueue({ entity: 'exercise', id: created, action: 'put', fields: exerciseFields('New') }).baseVersion, 0);
+    store.applyIncoming({ rows: [row('exercise', created, 11, exerciseFields('New'))], acks: [] });
+    assert.equal(base(created), 11);
+    assert.equal(reopen(store).enqueue({ entity: 'exercise', id: known, action: 'patch', fields: { name: 'y' } }).baseVersion, 8);
+  });
+
+  test('a row deleted on the server after an edit here cannot be patched once that edit is settled', () => {
+    const store = open();
+    const rowId = id();
+    store.applyIncoming({ rows: [row('exercise', rowId, 2, exerciseFields('Squat'))], acks: [] });
+    const op = store.enqueue({ entity: 'exercise', id: rowId, action: 'patch', fields: { name: 'Front squat' } });
+    store.applyIncoming({ rows: [row('exercise', rowId, 5, {}, true)], acks: [ack(op.key, op.seq, 'superseded', { version: 5 })] });
+    assert.throws(() => store.enqueue({ entity: 'exercise', id: rowId, action: 'patch', fields: { name: 'Again' } }), /no exercise with id/);
+    assert.equal(store.enqueue({ entity: 'exercise', id: rowId, action: 'put', fields: exerciseFields('Again') }).baseVersion, 5);
+  });
+
   test('a row deleted on the server and put again offline is listed', () => {
     const store = open();
     const rowId = id();
