@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -287,6 +287,8 @@ export interface ScalingRow {
   storage: Throughput;
   /** Read back from the server's database after the run (warm-up included): rows written and ops acked `applied`. */
   verified: { rows: number; applied: number; ok: boolean };
+  /** The server process's CPU time (user + system, from /proc) per acked op in the timed rounds, µs; undefined off Linux. */
+  serverCpuUsPerOp?: number;
   /** With `profileDir`: each process's profile and the windows (process.hrtime µs, V8's clock too) its legs ran in. */
   profile?: { server: ProfiledProcess; echo: ProfiledProcess };
 }
@@ -297,6 +299,21 @@ export interface ProfiledProcess {
 }
 
 const nowUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** A process's CPU time so far (user + system), ms, from /proc; undefined where there is none. */
+function cpuMsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
+/** USER_HZ: 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
 
 /** Runs `leg` and notes the window it ran in. */
 async function timed<T>(windows: Array<[number, number]>, leg: () => Promise<T>): Promise<T> {
@@ -334,6 +351,7 @@ async function scalingRow(
   const serverWindows: Array<[number, number]> = [];
   const echoWindows: Array<[number, number]> = [];
   let warmOps = 0;
+  let serverCpuMs: number | undefined = 0;
   try {
     const conns = await connectAll(server.url, tokens, false);
     const echoConns = await connectAll(echo.url, tokens, true);
@@ -345,7 +363,12 @@ async function scalingRow(
     for (let r = 0; r < rounds; r++) {
       const work = makeWork(conns, batchesPerRound, batchSize);
       const legs = [
-        async () => serverRounds.push(await timed(serverWindows, () => loadRound(conns, work, batchSize, batchSize, isAck))),
+        async () => {
+          const before = cpuMsOf(server.child.pid);
+          serverRounds.push(await timed(serverWindows, () => loadRound(conns, work, batchSize, batchSize, isAck)));
+          const after = cpuMsOf(server.child.pid);
+          serverCpuMs = before === undefined || after === undefined || serverCpuMs === undefined ? undefined : serverCpuMs + after - before;
+        },
         async () => echoRounds.push(await timed(echoWindows, () => loadRound(echoConns, work, batchSize, 1, () => true))),
         async () => storageRounds.push(storage.round(work, batchSize)),
       ];
@@ -372,6 +395,7 @@ async function scalingRow(
     storage: total(storageRounds),
     verified: { rows, applied, ok: rows === s.ops + warmOps && applied === s.ops + warmOps },
   };
+  if (serverCpuMs !== undefined) row.serverCpuUsPerOp = (serverCpuMs * 1000) / s.ops;
   if (profileDir) row.profile = profiledPair(profileDir, `server-${clients}`, server.child.pid, serverWindows, echo.pid, echoWindows);
   return row;
 }
@@ -667,13 +691,14 @@ export function printServerScaling(r: ServerScalingResult): string[] {
     'Server: acked ops/s next to its floors, measured interleaved in the same run (each client a coach pushing new',
     'rows, 2 pushes in flight; the server and a bare ws echo server each in their own process; ms: push to last ack,',
     'push to echo, one SQLite commit)',
-    '  clients  batch   server ops/s  p50 / p99 ms   ws echo ops/s  p50 / p99 ms   SQLite rows/s  p50 / p99 ms   server/SQLite',
+    '  clients  batch   server ops/s  p50 / p99 ms   ws echo ops/s  p50 / p99 ms   SQLite rows/s  p50 / p99 ms   server/SQLite   server CPU µs/op',
   ];
   for (const row of r.rows) {
     lines.push(
       `  ${String(row.clients).padStart(7)}  ${String(row.batchSize).padStart(5)}  ${int(row.server.opsPerSec).padStart(13)}  ${pair(row.server.latencyMs, 0).padStart(12)}` +
         `  ${int(row.network.opsPerSec).padStart(14)}  ${pair(row.network.latencyMs).padStart(12)}  ${int(row.storage.opsPerSec).padStart(14)}  ${pair(row.storage.latencyMs, 2).padStart(12)}` +
-        `  ${`${fmt((row.server.opsPerSec / row.storage.opsPerSec) * 100, 0)} %`.padStart(14)}`,
+        `  ${`${fmt((row.server.opsPerSec / row.storage.opsPerSec) * 100, 0)} %`.padStart(14)}` +
+        `  ${(row.serverCpuUsPerOp === undefined ? '-' : fmt(row.serverCpuUsPerOp, 1)).padStart(17)}`,
     );
   }
   const perRow = r.rows.map((row) => `${row.clients}: ${row.rounds}×${row.batchesPerRound}`).join(', ');
