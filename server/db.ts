@@ -5,8 +5,9 @@ export type Db = Database.Database;
 /**
  * 1: the first schema. 2: invites; tokens.last_seen_at (added to files of schema 1 on open).
  * 3: ledger.stored_at and clients.pruned_seq, for ledger retention (added to older files on open).
+ * 4: the ledger keyed by (key, user_id) instead of (user_id, key) (older files rebuilt on open).
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /**
  * The canonical store. One row per entity instance (tombstones kept), with the per-field write
@@ -17,6 +18,22 @@ export const SCHEMA_VERSION = 3;
  *  - parent_id / ref_id: the parent row and, for prescriptions and maxes, the exercise (which
  *    a trainee sees through them).
  */
+/**
+ * Keyed by the op's key first: keys are time-ordered UUIDs, so a commit's entries land together
+ * at the end of the B-tree. Led by the user, the pushes of 1,000 coaches in one commit each
+ * wrote a leaf page of its own (10 MB of WAL per 2,000 ops instead of 6 MB).
+ */
+const LEDGER_TABLE = (name: string) => `CREATE TABLE IF NOT EXISTS ${name} (
+  user_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash TEXT NOT NULL,
+  ack TEXT NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (key, user_id)
+) WITHOUT ROWID;`;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS users (
   id TEXT PRIMARY KEY,
@@ -83,16 +100,7 @@ CREATE TABLE IF NOT EXISTS scope_exits (
 ) WITHOUT ROWID;
 -- stored_at: when the op was received or last resent (ms since 1970, server clock), for
 -- CanonicalStore.pruneLedger.
-CREATE TABLE IF NOT EXISTS ledger (
-  user_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  client_id TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  hash TEXT NOT NULL,
-  ack TEXT NOT NULL,
-  stored_at INTEGER NOT NULL,
-  PRIMARY KEY (user_id, key)
-) WITHOUT ROWID;
+${LEDGER_TABLE('ledger')}
 -- pruned_seq: the highest seq of this client whose ledger entry was pruned (0: none).
 CREATE TABLE IF NOT EXISTS clients (
   user_id TEXT NOT NULL,
@@ -123,13 +131,22 @@ export function openServerDb(file: string): Db {
   }
   db.exec(SCHEMA);
   // Schema 1 → 2: tokens learn when they were last seen (invites came with the schema above).
-  migrate(db, 'tokens', 'last_seen_at', () => db.exec(`ALTER TABLE tokens ADD COLUMN last_seen_at TEXT`));
+  migrate(db, () => hasColumn(db, 'tokens', 'last_seen_at'), () => db.exec(`ALTER TABLE tokens ADD COLUMN last_seen_at TEXT`));
   // Schema 2 → 3: ledger entries get a time to be pruned by (those already there: the migration's
   // time, as a column default, so a large ledger is not rewritten), and clients the seq below
   // which pruned entries were.
-  migrate(db, 'ledger', 'stored_at', () => {
+  migrate(db, () => hasColumn(db, 'ledger', 'stored_at'), () => {
     db.exec(`ALTER TABLE ledger ADD COLUMN stored_at INTEGER NOT NULL DEFAULT ${Date.now()}`);
     db.exec(`ALTER TABLE clients ADD COLUMN pruned_seq INTEGER NOT NULL DEFAULT 0`);
+  });
+  // Schema 3 → 4: the ledger rebuilt with key first in its primary key (its index goes with the
+  // old table and is made again below). Every entry is copied as it was.
+  migrate(db, () => ledgerKeyedByKey(db), () => {
+    db.exec(LEDGER_TABLE('ledger_schema_4'));
+    db.exec(`INSERT INTO ledger_schema_4 (user_id, key, client_id, seq, hash, ack, stored_at)
+      SELECT user_id, key, client_id, seq, hash, ack, stored_at FROM ledger`);
+    db.exec(`DROP TABLE ledger`);
+    db.exec(`ALTER TABLE ledger_schema_4 RENAME TO ledger`);
   });
   db.exec(`CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id)`);
   db.exec(`CREATE INDEX IF NOT EXISTS ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
@@ -138,9 +155,17 @@ export function openServerDb(file: string): Db {
   return db;
 }
 
-/** One migration step, in one transaction, unless `column` of `table` is there already. */
-function migrate(db: Db, table: string, column: string, step: () => void): void {
-  const done = () => (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+function hasColumn(db: Db, table: string, column: string): boolean {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+}
+
+/** Whether the ledger's primary key starts with the op's key (schema 4). */
+export function ledgerKeyedByKey(db: Db): boolean {
+  return (db.prepare(`PRAGMA table_info(ledger)`).all() as Array<{ name: string; pk: number }>).some((c) => c.name === 'key' && c.pk === 1);
+}
+
+/** One migration step, in one transaction, unless `done` says it was taken already. */
+function migrate(db: Db, done: () => boolean, step: () => void): void {
   if (done()) return;
   // Another process may be opening the same file: look again once holding the write lock.
   db.transaction(() => {

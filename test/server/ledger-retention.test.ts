@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import type { Ack } from '../../protocol/index.ts';
 import { CanonicalStore } from '../../server/canonical-store.ts';
-import { SCHEMA_VERSION, openServerDb, type Db } from '../../server/db.ts';
+import { SCHEMA_VERSION, ledgerKeyedByKey, openServerDb, type Db } from '../../server/db.ts';
 import { tempDir } from '../helpers.ts';
 import { onlyOnDisk, openLocalStore } from '../sync-db.ts';
 import { StoreClient, counts, makeOp, openStore, seedCoach, storedRow, uuid, type RawOp } from './support.ts';
@@ -315,8 +315,8 @@ CREATE TABLE IF NOT EXISTS server_meta (
 );
 `;
 
-describe('schema 2 → 3', () => {
-  test('a schema-2 file opens as schema 3: its entries take the migration time, replays get their acks, and entries go once past the window', () => {
+describe('schema 2 → 3 → 4', () => {
+  test('a schema-2 file opens as schema 4: its entries take the migration time, replays get their acks, and entries go once past the window', () => {
     // A file as the previous code left it: schema 2's SQL, with the rows its pushes wrote (the
     // same push code made them; the ledger and clients keep schema 2's columns only).
     const source = seedCoach(db, store);
@@ -340,9 +340,10 @@ describe('schema 2 → 3', () => {
     const migrated = openServerDb(oldFile);
     const doneAt = Date.now();
     try {
-      assert.equal(SCHEMA_VERSION, 3);
-      assert.equal(migrated.pragma('user_version', { simple: true }), 3);
+      assert.equal(SCHEMA_VERSION, 4);
+      assert.equal(migrated.pragma('user_version', { simple: true }), 4);
       assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
+      assert.ok(ledgerKeyedByKey(migrated), 'the ledger keyed by key first (schema 4)');
       const entries = migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all() as Array<Record<string, unknown> & { stored_at: number }>;
       assert.deepEqual(
         entries.map(({ stored_at: _, ...rest }) => rest),
@@ -379,16 +380,53 @@ describe('schema 2 → 3', () => {
     // Opening it again changes nothing.
     const reopened = openServerDb(oldFile);
     try {
-      assert.equal(reopened.pragma('user_version', { simple: true }), 3);
+      assert.equal(reopened.pragma('user_version', { simple: true }), 4);
       assert.equal(ledgerSize(reopened), oldLedger.length - 1);
     } finally {
       reopened.close();
     }
   });
 
-  test('a file of a newer schema than 3 is refused', () => {
-    db.pragma('user_version = 4');
+  test('a schema-3 file opens as schema 4: its ledger rebuilt key first, every entry as it was, replays and pruning as before', () => {
+    const source = seedCoach(db, store);
+    const tab = new StoreClient(store, source.coach, 'tab');
+    const t0 = Date.parse('2026-05-01T10:00:00.000Z');
+    const ops = [tab.op('trainee', uuid(), 'put', { coachId: source.coach.id, name: 'Old' }), tab.op('prescription', source.prescription, 'patch', { sets: 7 }, 7)];
+    const acks = tab.pushApplied(ops, t0).acks;
+    // The ledger as schema 3 kept it: keyed by user first.
+    db.exec(`CREATE TABLE ledger_3 (user_id TEXT NOT NULL, key TEXT NOT NULL, client_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL,
+      ack TEXT NOT NULL, stored_at INTEGER NOT NULL, PRIMARY KEY (user_id, key)) WITHOUT ROWID;
+      INSERT INTO ledger_3 SELECT user_id, key, client_id, seq, hash, ack, stored_at FROM ledger;
+      DROP TABLE ledger; ALTER TABLE ledger_3 RENAME TO ledger;
+      CREATE INDEX ledger_by_client_age ON ledger (user_id, client_id, stored_at);`);
+    db.pragma('user_version = 3');
+    assert.ok(!ledgerKeyedByKey(db));
+    const before = db.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all();
+    const file = db.name;
     db.close();
-    assert.throws(() => openServerDb(join(dir, 'server.db')), /newer CoachDesk server \(schema 4, this one knows 3\)/);
+
+    const migrated = openServerDb(file);
+    try {
+      assert.equal(migrated.pragma('user_version', { simple: true }), 4);
+      assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
+      assert.ok(ledgerKeyedByKey(migrated));
+      assert.deepEqual(migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all(), before, 'every entry, its time included, kept');
+      const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
+      assert.ok(indexes.includes('ledger_by_client_age'));
+      const s = new CanonicalStore(migrated);
+      const again = new StoreClient(s, tab.user, 'tab');
+      assert.deepEqual(again.push(ops.map((o) => ({ ...o })), t0 + DAY).acks, acks.map((x) => ({ ...x, replay: true })));
+      again.seq = 3;
+      again.pushApplied([again.op('trainee', uuid(), 'put', { coachId: source.coach.id, name: 'New' })], t0 + 3 * DAY);
+      assert.equal(s.pruneLedger(new Date(t0 + 92 * DAY), 90 * DAY), 2, 'the old entries go once past the window');
+    } finally {
+      migrated.close();
+    }
+  });
+
+  test('a file of a newer schema than 4 is refused', () => {
+    db.pragma('user_version = 5');
+    db.close();
+    assert.throws(() => openServerDb(join(dir, 'server.db')), /newer CoachDesk server \(schema 5, this one knows 4\)/);
   });
 });
