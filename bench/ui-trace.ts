@@ -12,8 +12,9 @@
 //     counted through React's DevTools hook (it walks the fiber tree per commit, so it costs the
 //     page time: leave it off for timings). --out keeps the raw trace.
 //   ... --blank: the same keys into the only input of an empty page (the bench's floor).
-//   ... --renders N [--count]: opening the builder from the program list N times under the trace
-//     (click to painted, self time per phase).
+//   ... --renders N [--count] [--cold]: opening the builder from the program list N times under the
+//     trace (click to painted, self time per phase); --cold: the page starts on the program list,
+//     so the first open is the page's first (the bench's max), not after the builder was shown.
 //   ... --css 'CSS' [--shots DIR]: the same with extra CSS adopted into the page; with --shots,
 //     screenshots of some states of the builder (focus, hover, a refused cell, suggestions, %1RM,
 //     a superset, a refused unit, scrolled under the week bar) with that CSS on and off, compared
@@ -307,7 +308,7 @@ async function traceRenders(browser: Browser, page: Page, runs: number, count: b
   }
 }
 
-export async function traceKeystrokes(opts: { weeks: number; keys: number; out?: string; probe?: boolean; css?: string; cpuProfile?: string; edits?: number; renders?: number; count?: boolean; shots?: string; blank?: boolean }) {
+export async function traceKeystrokes(opts: { weeks: number; keys: number; out?: string; probe?: boolean; css?: string; cpuProfile?: string; edits?: number; renders?: number; count?: boolean; shots?: string; blank?: boolean; cold?: boolean }) {
   const chromium = findChromium();
   if ('skip' in chromium) throw new Error(chromium.skip);
   const dir = mkdtempSync(join(tmpdir(), 'coachdesk-ui-trace-'));
@@ -322,7 +323,7 @@ export async function traceKeystrokes(opts: { weeks: number; keys: number; out?:
     await fillWeeks(stack.host, programId, opts.weeks, exerciseIds);
     const page = await newPage(browser);
     await page.addInitScript(RENDER_COUNTER);
-    await page.goto(`${stack.url}#/programs/${programId}`);
+    await page.goto(opts.cold ? stack.url : `${stack.url}#/programs/${programId}`);
     // Extra CSS to try (a constructed sheet: the page's CSP refuses inline styles).
     if (opts.css) {
       await page.evaluate((css) => {
@@ -487,7 +488,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const i = process.argv.indexOf(name);
     return i < 0 ? fallback : process.argv[i + 1]!;
   };
-  const r = await traceKeystrokes({ weeks: Number(arg('--weeks', '12')), keys: Number(arg('--keys', '60')), out: process.argv.includes('--out') ? arg('--out', '/tmp/ui-trace.json') : undefined, probe: process.argv.includes('--probe'), css: process.argv.includes('--css') ? arg('--css', '') : undefined, cpuProfile: process.argv.includes('--cpu-profile') ? arg('--cpu-profile', '/tmp/ui-keys.cpuprofile') : undefined, edits: Number(arg('--edits', '0')), renders: Number(arg('--renders', '0')), count: process.argv.includes('--count'), shots: process.argv.includes('--shots') ? arg('--shots', '/tmp/shots') : undefined, blank: process.argv.includes('--blank') });
+  const r = await traceKeystrokes({ weeks: Number(arg('--weeks', '12')), keys: Number(arg('--keys', '60')), out: process.argv.includes('--out') ? arg('--out', '/tmp/ui-trace.json') : undefined, probe: process.argv.includes('--probe'), css: process.argv.includes('--css') ? arg('--css', '') : undefined, cpuProfile: process.argv.includes('--cpu-profile') ? arg('--cpu-profile', '/tmp/ui-keys.cpuprofile') : undefined, edits: Number(arg('--edits', '0')), renders: Number(arg('--renders', '0')), count: process.argv.includes('--count'), shots: process.argv.includes('--shots') ? arg('--shots', '/tmp/shots') : undefined, blank: process.argv.includes('--blank'), cold: process.argv.includes('--cold') });
   console.log(`${r.weeks} weeks; ${r.keys} keys traced; page: ${r.domSize.elements} elements, ${r.domSize.inputs} inputs/selects/buttons`);
   if (r.counted) console.log(`React: ${fmt(r.renders.perKey, 1)} components rendered per key in ${fmt(r.renders.commitsPerKey, 1)} commits; by component: ${JSON.stringify(r.renders.byName)}`);
   if (r.edits.busyMs.n) {
