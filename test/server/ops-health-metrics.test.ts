@@ -1,15 +1,14 @@
 // /healthz, /readyz and /metrics of the sync server: readiness says why not in one line, and the
 // metrics move with real pushes over a real WebSocket.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import { openServerDb } from '../../server/db.ts';
-import { SyncServer, type ServerSocket } from '../../server/sync-server.ts';
+import { SyncServer } from '../../server/sync-server.ts';
 import { sqliteOnly, startServer, tempDir, until, type TestServer } from '../helpers.ts';
-import { WsPeer, makeOp, traineeOf, uuid, type Msg } from './support.ts';
+import { HandSocket, WsPeer, makeOp, traineeOf, uuid, type Msg } from './support.ts';
 
 const T = { timeout: 30_000 };
 let tmp: { dir: string; cleanup: () => void };
@@ -66,37 +65,6 @@ async function push(peer: WsPeer, ops: unknown[]): Promise<Msg[]> {
   const seq = (ops[last] as { seq: number }).seq;
   const at = await peer.waitFor('the push answered', (m) => (m.type === 'ack' && m.seq === seq) || m.type === 'error', from);
   return peer.messages.slice(from, at + 1);
-}
-
-/** A connection whose unsent bytes the test sets: the server drops it when they pass its bounds. */
-class StalledSocket extends EventEmitter implements ServerSocket {
-  readyState = 1;
-  readonly OPEN = 1;
-  bufferedAmount = 0;
-  closedWith: number | undefined;
-  readonly frames: Msg[] = [];
-  send(data: string | Buffer, _options: { binary: boolean }, done?: (error?: Error) => void): void {
-    this.frames.push(JSON.parse(data.toString()) as Msg);
-    if (done) setImmediate(done);
-  }
-  close(code = 1000): void {
-    this.end(code);
-  }
-  terminate(): void {
-    this.end(1006);
-  }
-  ping(): void {}
-  /** Says hello as a client would; resolves once its catch-up is over. */
-  async hello(token: string): Promise<void> {
-    this.emit('message', Buffer.from(JSON.stringify({ type: 'hello', protocol: 1, token, clientId: `stalled-${uuid().slice(0, 8)}`, lastVersion: 0 })), false);
-    await until('the catch-up to end', () => this.frames.some((m) => m.type === 'synced'));
-  }
-  private end(code: number): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.closedWith = code;
-    setImmediate(() => this.emit('close', code));
-  }
 }
 
 describe('health and readiness', () => {
@@ -216,7 +184,7 @@ describe('metrics', () => {
     for (let i = 0; i < 6; i++) await change();
 
     // A reader whose catch-up frames are not written out yet.
-    const reading = new StalledSocket();
+    const reading = new HandSocket();
     const held: Array<() => void> = [];
     reading.send = (data, _options, done) => {
       reading.frames.push(JSON.parse(data.toString()) as Msg);
@@ -232,13 +200,13 @@ describe('metrics', () => {
     assert.equal(during.get('coachdesk_sync_unsent_bytes'), 4096);
     // Written out now, and from here on.
     reading.bufferedAmount = 0;
-    delete (reading as Partial<StalledSocket>).send;
+    delete (reading as Partial<HandSocket>).send;
     for (const done of held.splice(0)) done();
     await until('the catch-up to end', () => reading.frames.some((m) => m.type === 'synced'));
     assert.equal((await scrape(port)).get('coachdesk_sync_catch_ups_in_flight'), 0);
 
     // Over the bound per connection (1 MiB), under the total: dropped when a change is sent to it.
-    const stalled = new StalledSocket();
+    const stalled = new HandSocket();
     ts.server.acceptConnection(stalled);
     await stalled.hello(coach.token);
     stalled.bufferedAmount = 1200 * 1024;
@@ -246,7 +214,7 @@ describe('metrics', () => {
     await change();
     assert.equal(stalled.closedWith, 1006);
     // Two under the bound each, over the total (1.5 MiB) together: the bigger is dropped before the next change goes out.
-    const [big, small] = [new StalledSocket(), new StalledSocket()];
+    const [big, small] = [new HandSocket(), new HandSocket()];
     for (const s of [big, small]) {
       ts.server.acceptConnection(s);
       await s.hello(coach.token);

@@ -2,17 +2,16 @@
 // to go (1001); a client mid-drain reconnects to the next server on the same store and every edit
 // lands exactly once. `serve` does it on SIGTERM and exits 0.
 import assert from 'node:assert/strict';
-import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openWebSocket } from '../../main/sync/node-socket.ts';
 import type { Edit } from '../../sync/local-store.ts';
 import { SyncEngine } from '../../sync/sync-engine.ts';
-import { SyncServer, type ServerSocket } from '../../server/sync-server.ts';
+import { SyncServer } from '../../server/sync-server.ts';
 import { openLocalStore } from '../sync-db.ts';
 import { id, openTestStore, tempDir, until, type TestStore } from '../helpers.ts';
 import { killAllChildren, sleep, spawnTs, within } from '../e2e/support.ts';
-import { WsPeer, makeOp, uuid, type Msg } from './support.ts';
+import { HandSocket, WsPeer, makeOp, uuid, type Msg } from './support.ts';
 
 const T = { timeout: 60_000 };
 let tmp: { dir: string; cleanup: () => void };
@@ -23,35 +22,6 @@ after(async () => {
   for (const store of stores) await store.close();
   tmp.cleanup();
 });
-
-/** A connection handed to the server by hand, so a frame can arrive in the same turn as the shutdown. */
-class HandSocket extends EventEmitter implements ServerSocket {
-  readyState = 1;
-  readonly OPEN = 1;
-  bufferedAmount = 0;
-  /** Frames received, then `{type: 'close', code}` when the server closed it. */
-  readonly frames: Msg[] = [];
-  send(data: string | Buffer, _options: { binary: boolean }, done?: (error?: Error) => void): void {
-    this.frames.push(JSON.parse(data.toString()) as Msg);
-    if (done) setImmediate(done);
-  }
-  close(code = 1000): void {
-    this.end(code);
-  }
-  terminate(): void {
-    this.end(1006);
-  }
-  ping(): void {}
-  frame(message: unknown): void {
-    this.emit('message', Buffer.from(JSON.stringify(message)), false);
-  }
-  private end(code: number): void {
-    if (this.readyState === 3) return;
-    this.readyState = 3;
-    this.frames.push({ type: 'close', code });
-    setImmediate(() => this.emit('close', code));
-  }
-}
 
 /** A store of the kind under test with a coach; servers are given it with a connection of their own. */
 async function newStore(): Promise<{ store: TestStore; coach: { userId: string; token: string } }> {

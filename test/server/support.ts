@@ -1,11 +1,13 @@
 // Helpers for the server tests only (test/helpers.ts holds what the other suites share too).
 import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import type { Action, Entity, Fields, Op, Row } from '../../protocol/index.ts';
 import { addCoach, addTraineeToken, authenticate, type User } from '../../server/auth.ts';
 import { CanonicalStore, type PushOutcome } from '../../server/canonical-store.ts';
 import { openServerDb, readServerVersion, type Db } from '../../server/db.ts';
+import type { ServerSocket } from '../../server/sync-server.ts';
 import { until, type TestStore } from '../helpers.ts';
 
 export const uuid = () => randomUUID();
@@ -216,6 +218,46 @@ export function rowOf(rows: Row[] | undefined, entity: Entity, id: string): Row 
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Msg = Record<string, any> & { type: string };
+
+/**
+ * A connection handed to the server by hand (SyncServer.acceptConnection): its frames arrive in
+ * the turn the test chooses, and its unsent bytes are what the test sets.
+ */
+export class HandSocket extends EventEmitter implements ServerSocket {
+  readyState = 1;
+  readonly OPEN = 1;
+  bufferedAmount = 0;
+  /** The code the server closed it with. */
+  closedWith: number | undefined;
+  /** Frames received, then `{type: 'close', code}` when the server closed it. */
+  readonly frames: Msg[] = [];
+  send(data: string | Buffer, _options: { binary: boolean }, done?: (error?: Error) => void): void {
+    this.frames.push(JSON.parse(data.toString()) as Msg);
+    if (done) setImmediate(done);
+  }
+  close(code = 1000): void {
+    this.end(code);
+  }
+  terminate(): void {
+    this.end(1006);
+  }
+  ping(): void {}
+  frame(message: unknown): void {
+    this.emit('message', Buffer.from(JSON.stringify(message)), false);
+  }
+  /** Says hello as a client would; resolves once its catch-up is over. */
+  async hello(token: string): Promise<void> {
+    this.frame({ type: 'hello', protocol: 1, token, clientId: `hand-${uuid().slice(0, 8)}`, lastVersion: 0 });
+    await until('the catch-up to end', () => this.frames.some((m) => m.type === 'synced'));
+  }
+  private end(code: number): void {
+    if (this.readyState === 3) return;
+    this.readyState = 3;
+    this.closedWith = code;
+    this.frames.push({ type: 'close', code });
+    setImmediate(() => this.emit('close', code));
+  }
+}
 
 export class WsPeer {
   readonly messages: Msg[] = [];
