@@ -24,6 +24,7 @@ import { connectionId, createLogger, lineLogger, type Logger, type LoggerOption 
 import { SyncMetrics, type ConnectionRole, type DropBound, type StoreOperation } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { sqliteServedStore, type ServedCatchUp, type ServedStore } from './served-store.ts';
+import { ackFrameText, encodeTextFrames } from './ws-frames.ts';
 
 export interface SyncServerOptions {
   /** A database file path, or an open database (the embedded SQLite store)... */
@@ -160,6 +161,8 @@ interface Peer {
   pumpDue: boolean;
   /** A catch-up pump is running (pages are read asynchronously). */
   pumping: boolean;
+  /** Frames of the turn being sent (sendTurn), written together at its end. */
+  turn?: Array<string | Buffer>;
   /** The frames received so far, handled one after another (some wait for the store). */
   handled: Promise<void>;
   /**
@@ -292,7 +295,7 @@ export class SyncServer {
     });
     this.tls = options.tls !== undefined;
     this.http = options.tls ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, handler) : createServer(handler);
-    this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES });
+    this.wss = new WebSocketServer({ server: this.http, path: '/sync', maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
     this.wss.on('connection', (ws, request) => this.acceptConnection(ws, request));
     // ws re-emits the HTTP server's errors (a busy port, say); listen() reports those.
     this.wss.on('error', (error) => this.log.error({ err: error }, 'sync endpoint error'));
@@ -572,13 +575,20 @@ export class SyncServer {
     if (peer.ws.readyState !== peer.ws.OPEN) return;
     const unsent = this.liveUnsent(peer);
     if (unsent > this.opts.maxBufferedBytes) return this.dropSlow(peer, unsent, 'per_connection', 'over the limit per connection');
-    // The turn's frames go out in one write instead of one system call each.
-    const socket = (peer.ws as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-    socket?.cork();
+    // The turn's frames are encoded together and go out in one write (ws-frames.ts). The
+    // server's WebSocketServer has no compression, so ws's sender never holds frames back that
+    // these could overtake; what ws writes itself still counts in bufferedAmount.
+    const socket = (peer.ws as unknown as { _socket?: { write(data: Buffer): boolean } })._socket;
+    const frames: Array<string | Buffer> = [];
+    peer.turn = frames;
     try {
       send();
     } finally {
-      socket?.uncork();
+      peer.turn = undefined;
+      if (frames.length > 0 && peer.ws.readyState === peer.ws.OPEN) {
+        if (socket) socket.write(encodeTextFrames(frames));
+        else for (const frame of frames) peer.ws.send(frame, { binary: false });
+      }
     }
   }
 
@@ -616,7 +626,8 @@ export class SyncServer {
 
   /** A text frame; a Buffer holds UTF-8 text already encoded once for many peers. */
   private sendRaw(peer: Peer, text: string | Buffer): void {
-    if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(text, { binary: false });
+    if (peer.turn) peer.turn.push(text);
+    else if (peer.ws.readyState === peer.ws.OPEN) peer.ws.send(text, { binary: false });
   }
 
   private badFrame(peer: Peer, message: string): void {
@@ -985,7 +996,7 @@ export class SyncServer {
       // A shared store's rows went to every connection (this one too) before the acks.
       const own = this.served.shared ? undefined : outcome.changes.get(user.id);
       if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
-      for (const ack of outcome.acks) this.send(peer, ack);
+      for (const ack of outcome.acks) this.sendRaw(peer, ackFrameText(ack));
       if (outcome.expectedSeq !== undefined) {
         this.send(peer, { type: 'error', code: 'out_of_order', expectedSeq: outcome.expectedSeq, message: `expected seq ${outcome.expectedSeq}` });
       }
