@@ -100,7 +100,10 @@ export class SyncMetrics {
 
   pushAnswered(outcome: PushOutcomeLabel, receivedAtMs: number, acks: ReadonlyArray<{ status: AckStatus }> = []): void {
     this.pushes.inc({ outcome });
-    for (const ack of acks) this.ackedOps.inc({ status: ack.status });
+    // Counted first: a labelled inc costs about 0.2 µs, and a push carries up to 500 acks.
+    const byStatus = new Map<AckStatus, number>();
+    for (const ack of acks) byStatus.set(ack.status, (byStatus.get(ack.status) ?? 0) + 1);
+    for (const [status, count] of byStatus) this.ackedOps.inc({ status }, count);
     if (outcome === 'acked' || outcome === 'out_of_order') this.pushAckSeconds.observe((performance.now() - receivedAtMs) / 1000);
   }
 

@@ -319,6 +319,10 @@ function* replay(userId: string, raw: { key: string; seq: number }, hash: string
  * written before this kept the whole ack, which reads the same.
  */
 function storedAck(ack: Ack): string {
+  // The usual outcome, written directly: the same text JSON.stringify gives it.
+  if (ack.status === 'applied' && typeof ack.version === 'number' && ack.dropped === undefined && ack.reason === undefined && ack.message === undefined) {
+    return `{"status":"applied","version":${ack.version}}`;
+  }
   const { type: _type, key: _key, seq: _seq, replay: _replay, ...outcome } = ack;
   return JSON.stringify(outcome);
 }
@@ -440,8 +444,9 @@ function* settleTouched(clock: VersionClock, touched: Map<string, TouchedRow>, v
     const current = written ?? (((yield { op: 'row', entity, id }) as RowRecord | undefined));
     if (!current) continue;
     const after = entity === 'exercise' && isNew && !refsWritten ? new Set(current.coachId ? [current.coachId] : []) : yield* audience(current);
-    const left = [...before].filter((u) => !after.has(u));
-    const joined = [...after].some((u) => !before.has(u));
+    // Most rows a push touches are new: nobody saw them before.
+    const left = before.size === 0 ? [] : [...before].filter((u) => !after.has(u));
+    const joined = before.size === 0 ? after.size > 0 : [...after].some((u) => !before.has(u));
     if (current.version <= versionBefore) {
       if (!left.length && !joined) continue;
       // Only its audience changed (an exercise seen through a program): give it a new version.
