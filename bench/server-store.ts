@@ -8,9 +8,10 @@
 //     serialising the acks and rows, and the process's CPU time; min and median over rounds.
 //   ... --statements: the SQL a new row's push runs per op (ledger read, row read, row insert,
 //     ledger insert) and the commit, timed apart, with the WAL written per commit.
-//   ... --ledger-by-user: either mode with the ledger keyed as in schema 3, (user_id, key).
-//   ... --age-by-time: the ledger's age index on stored_at alone instead of (user_id, client_id,
-//     stored_at): what that index costs (pruning by client does not work with it).
+//   ... --ledger-by-user: either mode with the ledger as schema 3 had it: keyed (user_id, key),
+//     its age index (user_id, client_id, stored_at).
+//   ... --age-by-install: the ledger's age index as schema 4 had it, (user_id, client_id,
+//     stored_at), instead of schema 5's on stored_at alone.
 //
 // SQLITE_PRAGMAS='wal_autocheckpoint=0;cache_size=-65536' applies pragmas to the store's database.
 import { randomUUID } from 'node:crypto';
@@ -184,7 +185,9 @@ try {
   const db = openServerDb(file);
   applyPragmas(db);
   if (process.argv.includes('--ledger-by-user')) keyLedgerByUser(db);
-  if (process.argv.includes('--age-by-time')) db.exec(`DROP INDEX ledger_by_client_age; CREATE INDEX ledger_by_time ON ledger (stored_at)`);
+  if (process.argv.includes('--age-by-install') && !process.argv.includes('--ledger-by-user')) {
+    db.exec(`DROP INDEX ledger_by_age; CREATE INDEX ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
+  }
   try {
     if (process.argv.includes('--statements')) statementRounds(db, file);
     else storeRounds(db);

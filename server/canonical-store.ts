@@ -9,9 +9,11 @@ import {
   pushSteps,
   runSync,
   toRecord,
+  highestPruned,
   LEDGER_PRUNE_BATCH,
-  ledgerPruneBefore,
+  prunableBy,
   UnavailableError,
+  type AgedEntry,
   type DbRow,
   type PushOutcome,
   type RawOp,
@@ -49,6 +51,8 @@ function scopePages(db: Db, column: 'coach_id' | 'trainee_id') {
 
 export class CanonicalStore implements AccessStore {
   private readonly clock: VersionClock;
+  /** Where pruneLedger's walk by age stopped: the last entry it read. */
+  private pruneWalk: AgedEntry | undefined;
   private readonly stmts;
   private readonly access: SqliteAccessStore;
 
@@ -77,8 +81,14 @@ export class CanonicalStore implements AccessStore {
       ledgerGet: db.prepare(`SELECT hash, ack FROM ledger WHERE user_id = ? AND key = ?`),
       ledgerPut: db.prepare(`INSERT INTO ledger (user_id, key, client_id, seq, hash, ack, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?)`),
       ledgerTouch: db.prepare(`UPDATE ledger SET stored_at = MAX(stored_at, ?) WHERE user_id = ? AND key = ?`),
-      ledgerAnyBefore: db.prepare(`SELECT 1 FROM ledger WHERE user_id = ? AND client_id = ? AND stored_at < ? LIMIT 1`).pluck(),
-      ledgerBefore: db.prepare(`SELECT key, seq FROM ledger WHERE user_id = ? AND client_id = ? AND stored_at < ? ORDER BY stored_at LIMIT ?`),
+      // The ledger by age, through ledger_by_age (which ends with the primary key: no sort).
+      ledgerAged: db.prepare(
+        `SELECT user_id, key, client_id, seq, stored_at FROM ledger WHERE stored_at < ? ORDER BY stored_at, key, user_id LIMIT ?`,
+      ),
+      ledgerAgedAfter: db.prepare(
+        `SELECT user_id, key, client_id, seq, stored_at FROM ledger WHERE stored_at < ? AND (stored_at, key, user_id) > (?, ?, ?)
+         ORDER BY stored_at, key, user_id LIMIT ?`,
+      ),
       ledgerDelete: db.prepare(`DELETE FROM ledger WHERE user_id = ? AND key = ?`),
       clientsAll: db.prepare(`SELECT user_id, client_id, last_seen FROM clients`),
       clientGet: db.prepare(`SELECT next_seq FROM clients WHERE user_id = ? AND client_id = ?`).pluck(),
@@ -285,29 +295,26 @@ export class CanonicalStore implements AccessStore {
    */
   pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): number {
     const horizon = now.getTime() - retentionMs;
-    const batch = this.db.transaction((userId: string, clientId: string, before: number, size: number): number => {
-      const entries = this.stmts.ledgerBefore.all(userId, clientId, before, size) as Array<{ key: string; seq: number }>;
-      let highest = 0;
-      for (const e of entries) {
-        this.stmts.ledgerDelete.run(userId, e.key);
-        highest = Math.max(highest, e.seq);
-      }
-      if (entries.length) this.stmts.clientPruned.run(highest, userId, clientId);
-      return entries.length;
+    const prunable = prunableBy(this.stmts.clientsAll.all() as Array<{ user_id: string; client_id: string; last_seen: string }>, horizon);
+    // One page of the walk, read and removed in one transaction.
+    const page = this.db.transaction((size: number): AgedEntry[] => {
+      const after = this.pruneWalk;
+      const entries = (after ? this.stmts.ledgerAgedAfter.all(horizon, after.stored_at, after.key, after.user_id, size) : this.stmts.ledgerAged.all(horizon, size)) as AgedEntry[];
+      const doomed = entries.filter(prunable);
+      for (const e of doomed) this.stmts.ledgerDelete.run(e.user_id, e.key);
+      for (const h of highestPruned(doomed)) this.stmts.clientPruned.run(h.seq, h.userId, h.clientId);
+      this.pruneWalk = entries.length < size ? undefined : entries[entries.length - 1];
+      return doomed;
     });
     let removed = 0;
-    for (const c of this.stmts.clientsAll.all() as Array<{ user_id: string; client_id: string; last_seen: string }>) {
-      const before = ledgerPruneBefore(c.last_seen, horizon);
-      if (!Number.isFinite(before) || !this.stmts.ledgerAnyBefore.get(c.user_id, c.client_id, before)) continue;
-      while (removed < limit) {
-        const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
-        const n = batch.immediate(c.user_id, c.client_id, before, size);
-        removed += n;
-        if (n < size) break;
-      }
-      if (removed >= limit) break;
+    // The walk goes on from where the last call stopped, so the entries it keeps (an install's
+    // last day before it went quiet) are read once per walk, not once per call. A call returns
+    // less than its limit only when the walk is done; the next one starts from the oldest again.
+    for (;;) {
+      const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
+      removed += page.immediate(size).length;
+      if (this.pruneWalk === undefined || removed >= limit) return removed;
     }
-    return removed;
   }
 
   /** Writes a row whole (inserted, or replacing the stored one), with its placement columns. */

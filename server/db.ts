@@ -6,8 +6,9 @@ export type Db = Database.Database;
  * 1: the first schema. 2: invites; tokens.last_seen_at (added to files of schema 1 on open).
  * 3: ledger.stored_at and clients.pruned_seq, for ledger retention (added to older files on open).
  * 4: the ledger keyed by (key, user_id) instead of (user_id, key) (older files rebuilt on open).
+ * 5: the ledger's age index on stored_at alone instead of (user_id, client_id, stored_at).
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /**
  * Keyed by the op's key first: keys are time-ordered UUIDs, so a commit's entries land together
@@ -149,8 +150,12 @@ export function openServerDb(file: string): Db {
     db.exec(`DROP TABLE ledger`);
     db.exec(`ALTER TABLE ledger_schema_4 RENAME TO ledger`);
   });
+  // Schema 4 → 5: the ledger's age index is on stored_at alone, so a commit's entries land
+  // together at its end whoever pushed them (led by the install, 1,000 coaches' pushes in one
+  // commit wrote a leaf page each); pruning walks it by age across installs.
+  migrate(db, () => !hasIndex(db, 'ledger_by_client_age'), () => db.exec(`DROP INDEX ledger_by_client_age`));
   db.exec(`CREATE INDEX IF NOT EXISTS tokens_by_user ON tokens (user_id)`);
-  db.exec(`CREATE INDEX IF NOT EXISTS ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
+  db.exec(`CREATE INDEX IF NOT EXISTS ledger_by_age ON ledger (stored_at)`);
   db.pragma(`user_version = ${SCHEMA_VERSION}`);
   db.prepare(`INSERT OR IGNORE INTO server_meta (key, value) VALUES ('version', '0')`).run();
   return db;
@@ -158,6 +163,10 @@ export function openServerDb(file: string): Db {
 
 function hasColumn(db: Db, table: string, column: string): boolean {
   return (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).some((c) => c.name === column);
+}
+
+function hasIndex(db: Db, name: string): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?`).get(name) !== undefined;
 }
 
 /** Whether the ledger's primary key starts with the op's key (schema 4). */

@@ -100,6 +100,35 @@ export function ledgerPruneBefore(lastSeen: string, horizon: number): number {
   return Math.min(horizon, Date.parse(lastSeen) - LEDGER_SETTLED_MS);
 }
 
+/** A ledger entry as pruning reads it, walking the ledger oldest first. */
+export interface AgedEntry {
+  user_id: string;
+  key: string;
+  client_id: string;
+  seq: number;
+  stored_at: number;
+}
+
+/** Whether pruning may remove an entry: it is older than its install's bound (ledgerPruneBefore). */
+export function prunableBy(clients: ReadonlyArray<{ user_id: string; client_id: string; last_seen: string }>, horizon: number): (entry: AgedEntry) => boolean {
+  const before = new Map<string, number>();
+  for (const c of clients) before.set(`${c.user_id}\u0000${c.client_id}`, ledgerPruneBefore(c.last_seen, horizon));
+  // An install with no clients row has no known last push: nothing of it goes.
+  return (e) => e.stored_at < (before.get(`${e.user_id}\u0000${e.client_id}`) ?? Number.NaN);
+}
+
+/** The highest seq removed of each install, for its clients.pruned_seq. */
+export function highestPruned(removed: ReadonlyArray<{ user_id: string; client_id: string; seq: number }>): Array<{ userId: string; clientId: string; seq: number }> {
+  const highest = new Map<string, { userId: string; clientId: string; seq: number }>();
+  for (const e of removed) {
+    const install = `${e.user_id}\u0000${e.client_id}`;
+    const seen = highest.get(install);
+    if (!seen) highest.set(install, { userId: e.user_id, clientId: e.client_id, seq: Number(e.seq) });
+    else seen.seq = Math.max(seen.seq, Number(e.seq));
+  }
+  return [...highest.values()];
+}
+
 
 /** Everything the logic asks of a store, one read or write at a time. */
 export type StoreRequest =

@@ -578,6 +578,8 @@ export class SyncServer {
     // The turn's frames are encoded together and go out in one write (ws-frames.ts). The
     // server's WebSocketServer has no compression, so ws's sender never holds frames back that
     // these could overtake; what ws writes itself still counts in bufferedAmount.
+    // A turn begun inside another joins it: its frames go out in the outer one's write, in order.
+    if (peer.turn) return send();
     const socket = (peer.ws as unknown as { _socket?: { write(data: Buffer): boolean } })._socket;
     const frames: Array<string | Buffer> = [];
     peer.turn = frames;

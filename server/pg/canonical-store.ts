@@ -11,13 +11,14 @@ import {
   audience,
   type RowRecord,
   CatchUpPlan,
+  highestPruned,
   LEDGER_PRUNE_BATCH,
-  ledgerPruneBefore,
+  prunableBy,
   pushSteps,
   runAsync,
   toRecord,
   toWireRow,
-  UnavailableError, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
+  UnavailableError, type AgedEntry, type DbRow, type PushOutcome, type RawOp, type StoreRequest, type VersionClock } from '../store-core.ts';
 import { inTransaction } from './schema.ts';
 
 /** How long a push waits for the version lock (other nodes' pushes) before it gives up. */
@@ -112,6 +113,9 @@ function run<R extends pg.QueryResultRow = pg.QueryResultRow>(db: Queryable, nam
 }
 
 export class PgCanonicalStore {
+  /** Where pruneLedger's walk by age stopped: the last entry it read. */
+  private pruneWalk: AgedEntry | undefined;
+
   constructor(
     readonly pool: pg.Pool,
     private readonly onOpFailure: (error: unknown, where: string) => void = (error, where) => console.error(`${where} failed`, error),
@@ -406,30 +410,39 @@ export class PgCanonicalStore {
     return changes;
   }
 
-  /** Ledger retention, as the SQLite store's pruneLedger (the same rule, store-core.ts). */
+  /**
+   * Ledger retention, as the SQLite store's pruneLedger (the same rule and walk, store-core.ts).
+   * Each node walks on its own; an entry renewed by a replay after it was read is not removed.
+   */
   async pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
     const horizon = now.getTime() - retentionMs;
-    let removed = 0;
     const { rows: clients } = await this.pool.query<{ user_id: string; client_id: string; last_seen: string }>(`SELECT user_id, client_id, last_seen FROM clients`);
-    for (const c of clients) {
-      const before = ledgerPruneBefore(c.last_seen, horizon);
-      if (!Number.isFinite(before)) continue;
-      while (removed < limit) {
-        const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
-        const n = await inTransaction(this.pool, async (client) => {
-          const gone = await client.query<{ seq: number }>(
-            `DELETE FROM ledger WHERE (user_id, key) IN (SELECT user_id, key FROM ledger WHERE user_id = $1 AND client_id = $2 AND stored_at < $3 ORDER BY stored_at LIMIT $4) RETURNING seq`,
-            [c.user_id, c.client_id, before, size],
+    const prunable = prunableBy(clients, horizon);
+    let removed = 0;
+    for (;;) {
+      const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
+      const after = this.pruneWalk;
+      const { rows: entries } = await this.pool.query<AgedEntry>(
+        after
+          ? `SELECT user_id, key, client_id, seq, stored_at FROM ledger WHERE stored_at < $1 AND (stored_at, key, user_id) > ($2, $3, $4) ORDER BY stored_at, key, user_id LIMIT $5`
+          : `SELECT user_id, key, client_id, seq, stored_at FROM ledger WHERE stored_at < $1 ORDER BY stored_at, key, user_id LIMIT $2`,
+        after ? [horizon, after.stored_at, after.key, after.user_id, size] : [horizon, size],
+      );
+      this.pruneWalk = entries.length < size ? undefined : entries[entries.length - 1];
+      const doomed = entries.filter(prunable);
+      if (doomed.length) {
+        removed += await inTransaction(this.pool, async (client) => {
+          const gone = await client.query<{ user_id: string; client_id: string; seq: number }>(
+            `DELETE FROM ledger WHERE (user_id, key, stored_at) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])) RETURNING user_id, client_id, seq`,
+            [doomed.map((e) => e.user_id), doomed.map((e) => e.key), doomed.map((e) => e.stored_at)],
           );
-          const highest = Math.max(0, ...gone.rows.map((r) => r.seq));
-          if (gone.rows.length) await client.query(`UPDATE clients SET pruned_seq = GREATEST(pruned_seq, $1) WHERE user_id = $2 AND client_id = $3`, [highest, c.user_id, c.client_id]);
+          for (const h of highestPruned(gone.rows)) {
+            await client.query(`UPDATE clients SET pruned_seq = GREATEST(pruned_seq, $1) WHERE user_id = $2 AND client_id = $3`, [h.seq, h.userId, h.clientId]);
+          }
           return gone.rows.length;
         });
-        removed += n;
-        if (n < size) break;
       }
-      if (removed >= limit) break;
+      if (this.pruneWalk === undefined || removed >= limit) return removed;
     }
-    return removed;
   }
 }

@@ -93,8 +93,17 @@ CREATE TABLE server_meta (
 INSERT INTO server_meta (key, value) VALUES ('version', '0');
 `;
 
+/**
+ * The ledger's age index on stored_at alone, as the SQLite schema 5 has it: pruning walks the
+ * ledger by age across installs (canonical-store.ts).
+ */
+const LEDGER_BY_AGE = `
+DROP INDEX ledger_by_client_age;
+CREATE INDEX ledger_by_age ON ledger (stored_at);
+`;
+
 /** Migration n (from 1) brings schema n - 1 to n; each runs in one transaction. Only ever append. */
-const MIGRATIONS: readonly string[] = [SCHEMA_1];
+const MIGRATIONS: readonly string[] = [SCHEMA_1, LEDGER_BY_AGE];
 
 export const PG_SCHEMA_VERSION = MIGRATIONS.length;
 

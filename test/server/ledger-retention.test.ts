@@ -226,6 +226,38 @@ describe('ledger retention', () => {
     assert.equal(prunedSeq(db, a.coach.id, 'tab'), 1000);
     assert.equal(prunedSeq(db, a.coach.id, a.desk.clientId), 0);
   });
+  test('pruning walks the ledger by age across installs: an install gone quiet keeps its last day without holding the others back, and its entries go once it pushes again', () => {
+    const a = seedCoach(db, store);
+    const t0 = Date.now() + DAY;
+    const push = (client: StoreClient, n: number, at: number) =>
+      client.pushApplied(Array.from({ length: n }, () => client.op('exercise', uuid(), 'put', { coachId: a.coach.id, name: `${client.clientId} ${at}` })), at).acks.map((x) => x.key);
+    const quiet = new StoreClient(store, a.coach, 'quiet');
+    const tab = new StoreClient(store, a.coach, 'tab');
+    const phone = new StoreClient(store, a.coach, 'phone');
+    // The oldest entries are the quiet install's, and they must stay: it has not pushed since.
+    const quietKeys = push(quiet, 600, t0);
+    const tabKeys = push(tab, 300, t0 + DAY);
+    const phoneKeys = push(phone, 300, t0 + 2 * DAY);
+    push(tab, 1, t0 + 5 * DAY);
+    push(phone, 1, t0 + 5 * DAY);
+    const now = new Date(t0 + 40 * DAY);
+
+    // Each call returns its limit while there is more to remove, and less once the walk is done.
+    assert.deepEqual([250, 250, 250, 250].map((limit) => store.pruneLedger(now, 30 * DAY, limit)), [250, 250, 100, 0]);
+    const left = ledgerKeys(db);
+    assert.ok(quietKeys.every((k) => left.has(k)), "the quiet install's last day stays");
+    assert.ok([...tabKeys, ...phoneKeys].every((k) => !left.has(k)));
+    assert.equal(prunedSeq(db, a.coach.id, 'tab'), 300);
+    assert.equal(prunedSeq(db, a.coach.id, 'phone'), 300);
+    assert.equal(prunedSeq(db, a.coach.id, 'quiet'), 0);
+
+    // Back after the retention, it pushes again: its old entries go on the next walk.
+    quiet.seq = 601;
+    push(quiet, 1, t0 + 41 * DAY);
+    assert.equal(store.pruneLedger(new Date(t0 + 41 * DAY), 30 * DAY, 2000), 600);
+    assert.ok(quietKeys.every((k) => !ledgerKeys(db).has(k)));
+    assert.equal(prunedSeq(db, a.coach.id, 'quiet'), 600);
+  });
 });
 
 /** The server schema of version 2, as server/db.ts had it before ledger retention (verbatim). */
@@ -315,8 +347,8 @@ CREATE TABLE IF NOT EXISTS server_meta (
 );
 `;
 
-describe('schema 2 → 3 → 4', () => {
-  test('a schema-2 file opens as schema 4: its entries take the migration time, replays get their acks, and entries go once past the window', () => {
+describe('schema 2 → 3 → 4 → 5', () => {
+  test('a schema-2 file opens as schema 5: its entries take the migration time, replays get their acks, and entries go once past the window', () => {
     // A file as the previous code left it: schema 2's SQL, with the rows its pushes wrote (the
     // same push code made them; the ledger and clients keep schema 2's columns only).
     const source = seedCoach(db, store);
@@ -340,8 +372,8 @@ describe('schema 2 → 3 → 4', () => {
     const migrated = openServerDb(oldFile);
     const doneAt = Date.now();
     try {
-      assert.equal(SCHEMA_VERSION, 4);
-      assert.equal(migrated.pragma('user_version', { simple: true }), 4);
+      assert.equal(SCHEMA_VERSION, 5);
+      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
       assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
       assert.ok(ledgerKeyedByKey(migrated), 'the ledger keyed by key first (schema 4)');
       const entries = migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all() as Array<Record<string, unknown> & { stored_at: number }>;
@@ -356,7 +388,7 @@ describe('schema 2 → 3 → 4', () => {
       assert.ok(migratedAt >= openedAt && migratedAt <= doneAt);
       assert.deepEqual(migrated.prepare(`SELECT DISTINCT pruned_seq FROM clients`).pluck().all(), [0]);
       const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
-      assert.ok(indexes.includes('ledger_by_client_age'));
+      assert.deepEqual(indexes, ['ledger_by_age'], 'the age index on stored_at alone (schema 5)');
 
       const s = new CanonicalStore(migrated);
       const again = new StoreClient(s, tab.user, 'tab');
@@ -380,14 +412,14 @@ describe('schema 2 → 3 → 4', () => {
     // Opening it again changes nothing.
     const reopened = openServerDb(oldFile);
     try {
-      assert.equal(reopened.pragma('user_version', { simple: true }), 4);
+      assert.equal(reopened.pragma('user_version', { simple: true }), 5);
       assert.equal(ledgerSize(reopened), oldLedger.length - 1);
     } finally {
       reopened.close();
     }
   });
 
-  test('a schema-3 file opens as schema 4: its ledger rebuilt key first, every entry as it was, replays and pruning as before', () => {
+  test('a schema-3 file opens as schema 5: its ledger rebuilt key first, every entry as it was, replays and pruning as before', () => {
     const source = seedCoach(db, store);
     const tab = new StoreClient(store, source.coach, 'tab');
     const t0 = Date.parse('2026-05-01T10:00:00.000Z');
@@ -407,12 +439,12 @@ describe('schema 2 → 3 → 4', () => {
 
     const migrated = openServerDb(file);
     try {
-      assert.equal(migrated.pragma('user_version', { simple: true }), 4);
+      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
       assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
       assert.ok(ledgerKeyedByKey(migrated));
       assert.deepEqual(migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all(), before, 'every entry, its time included, kept');
       const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
-      assert.ok(indexes.includes('ledger_by_client_age'));
+      assert.deepEqual(indexes, ['ledger_by_age'], 'the age index on stored_at alone (schema 5)');
       const s = new CanonicalStore(migrated);
       const again = new StoreClient(s, tab.user, 'tab');
       assert.deepEqual(again.push(ops.map((o) => ({ ...o })), t0 + DAY).acks, acks.map((x) => ({ ...x, replay: true })));
@@ -424,9 +456,37 @@ describe('schema 2 → 3 → 4', () => {
     }
   });
 
-  test('a file of a newer schema than 4 is refused', () => {
-    db.pragma('user_version = 5');
+  test('a schema-4 file opens as schema 5: the age index led by the install is replaced by one on stored_at, and pruning goes on as before', () => {
+    const a = seedCoach(db, store);
+    const t0 = Date.parse('2026-05-01T10:00:00.000Z');
+    const tab = new StoreClient(store, a.coach, 'tab');
+    tab.pushApplied([tab.op('trainee', uuid(), 'put', { coachId: a.coach.id, name: 'Old' })], t0);
+    db.exec(`DROP INDEX ledger_by_age; CREATE INDEX ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
+    db.pragma('user_version = 4');
+    const before = db.prepare(`SELECT * FROM ledger ORDER BY key`).all();
+    const file = db.name;
     db.close();
-    assert.throws(() => openServerDb(join(dir, 'server.db')), /newer CoachDesk server \(schema 5, this one knows 4\)/);
+
+    const migrated = openServerDb(file);
+    try {
+      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
+      assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
+      const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
+      assert.deepEqual(indexes, ['ledger_by_age']);
+      assert.deepEqual(migrated.prepare(`SELECT * FROM ledger ORDER BY key`).all(), before, 'every entry kept');
+      const s = new CanonicalStore(migrated);
+      const again = new StoreClient(s, tab.user, 'tab');
+      again.seq = 2;
+      again.pushApplied([again.op('trainee', uuid(), 'put', { coachId: a.coach.id, name: 'New' })], t0 + 3 * DAY);
+      assert.equal(s.pruneLedger(new Date(t0 + 92 * DAY), 90 * DAY), 1, "the tablet's old entry goes once past the window");
+    } finally {
+      migrated.close();
+    }
+  });
+
+  test('a file of a newer schema than 5 is refused', () => {
+    db.pragma('user_version = 6');
+    db.close();
+    assert.throws(() => openServerDb(join(dir, 'server.db')), /newer CoachDesk server \(schema 6, this one knows 5\)/);
   });
 });

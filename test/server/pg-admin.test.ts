@@ -91,6 +91,9 @@ async function someoneWaitsForLock(pool: pg.Pool): Promise<void> {
   throw new Error('no connection ever waited for a lock');
 }
 
+/** schema_migrations of a database migrated to this code's schema: one row per migration. */
+const everyVersion = () => Array.from({ length: PG_SCHEMA_VERSION }, (_, i) => ({ version: i + 1 }));
+
 describe('PostgreSQL schema', () => {
   test('migratePg creates the tables, columns and indexes of the SQLite schema, BIGINT versions, server_meta version 0', PG, async () => {
     const url = await freshDatabase();
@@ -134,7 +137,7 @@ describe('PostgreSQL schema', () => {
     );
     assert.deepEqual(bigints.map((r) => r.c), ['canonical_rows.version', 'clients.next_seq', 'clients.pruned_seq', 'ledger.seq', 'ledger.stored_at', 'scope_exits.version']);
     assert.deepEqual((await pool.query(`SELECT key, value FROM server_meta`)).rows, [{ key: 'version', value: '0' }]);
-    assert.deepEqual((await pool.query(`SELECT version FROM schema_migrations`)).rows, [{ version: PG_SCHEMA_VERSION }]);
+    assert.deepEqual((await pool.query(`SELECT version FROM schema_migrations ORDER BY version`)).rows, everyVersion());
     // BIGINT comes back as a number.
     await pool.query(`INSERT INTO clients (user_id, client_id, next_seq, last_seen) VALUES ('u', 'c', $1, 'x')`, [2 ** 40]);
     assert.deepEqual((await pool.query(`SELECT next_seq, pruned_seq FROM clients`)).rows, [{ next_seq: 2 ** 40, pruned_seq: 0 }]);
@@ -157,7 +160,7 @@ describe('PostgreSQL schema', () => {
     const outcomes = await Promise.allSettled(nodes.map((pool) => migratePg(pool)));
     assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'fulfilled', 'fulfilled'], JSON.stringify(outcomes));
     const pool = nodes[0]!;
-    assert.deepEqual((await pool.query(`SELECT version FROM schema_migrations ORDER BY version`)).rows.map((r) => r.version), [PG_SCHEMA_VERSION]);
+    assert.deepEqual((await pool.query(`SELECT version FROM schema_migrations ORDER BY version`)).rows, everyVersion());
     assert.equal((await pool.query(`SELECT COUNT(*) AS n FROM server_meta`)).rows[0].n, 1);
     for (const node of nodes) assert.equal(await readinessPg(node), undefined);
   });
@@ -171,7 +174,20 @@ describe('PostgreSQL schema', () => {
       new RegExp(`PostgreSQL database ${name} has CoachDesk schema ${PG_SCHEMA_VERSION + 1}, newer than this server knows \\(${PG_SCHEMA_VERSION}\\)`),
     );
     assert.match((await readinessPg(pool))!, /newer than this server knows/);
-    assert.equal((await pool.query(`SELECT COUNT(*) AS n FROM schema_migrations`)).rows[0].n, 2);
+    assert.equal((await pool.query(`SELECT COUNT(*) AS n FROM schema_migrations`)).rows[0].n, PG_SCHEMA_VERSION + 1);
+  });
+
+  test('schema 1 → 2: the ledger age index led by the install is replaced by one on stored_at, entries kept', PG, async () => {
+    const { pool } = await migratedPool();
+    // Back to schema 1's ledger index, as a database migrated before schema 2 has it.
+    await pool.query(`DROP INDEX ledger_by_age; CREATE INDEX ledger_by_client_age ON ledger (user_id, client_id, stored_at)`);
+    await pool.query(`DELETE FROM schema_migrations WHERE version > 1`);
+    await pool.query(`INSERT INTO ledger (user_id, key, client_id, seq, hash, ack, stored_at) VALUES ('u', 'k', 'c', 1, 'h', '{}', 5)`);
+    await migratePg(pool);
+    const indexes = (await pool.query(`SELECT indexname FROM pg_indexes WHERE tablename = 'ledger' AND indexname <> 'ledger_pkey' ORDER BY 1`)).rows.map((r) => r.indexname);
+    assert.deepEqual(indexes, ['ledger_by_age']);
+    assert.equal((await pool.query(`SELECT COUNT(*) AS n FROM ledger`)).rows[0].n, 1);
+    assert.deepEqual((await pool.query(`SELECT version FROM schema_migrations ORDER BY version`)).rows, everyVersion());
   });
 
   test('readinessPg names a PostgreSQL that does not answer; openPgPool refuses other URLs', PG, async () => {
