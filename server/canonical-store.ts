@@ -287,34 +287,57 @@ export class CanonicalStore implements AccessStore {
 
   /**
    * Removes the ledger entries stored (or last replayed) before `now - retentionMs` whose install
-   * has pushed again at least a day after them (see LEDGER_SETTLED_MS), at most `limit`, in
-   * transactions of at most LEDGER_PRUNE_BATCH entries so no other writer waits long. Returns how
-   * many were removed. Each install's pruned_seq keeps the highest seq removed, so a resend under
-   * its own seq is still known for one (see prunedReplay). A serving process should pass a limit
-   * and call again on a later tick while it returns the limit: the event loop is held throughout.
+   * has pushed again at least a day after them (see LEDGER_SETTLED_MS), at most `limit`, oldest
+   * first, in transactions of at most LEDGER_PRUNE_BATCH entries read so no other writer waits
+   * long. Returns how many were removed: less than `limit` only once the walk is done. Each
+   * install's pruned_seq keeps the highest seq removed, so a resend under its own seq is still
+   * known for one (see prunedReplay). The whole walk may hold the event loop: a serving process
+   * takes it in steps (pruneLedgerStep).
    */
   pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): number {
-    const horizon = now.getTime() - retentionMs;
+    const page = this.prunePage(now.getTime() - retentionMs);
+    let removed = 0;
+    while (removed < limit) {
+      removed += page(Math.min(LEDGER_PRUNE_BATCH, limit - removed));
+      if (!this.pruneWalk) break;
+    }
+    return removed;
+  }
+
+  /**
+   * One step of pruneLedger's walk for a serving process: it reads at most `maxRead` entries,
+   * those it keeps included, so a step holds the event loop briefly however many entries the
+   * walk must step over. Call again on a later tick until `done`.
+   */
+  pruneLedgerStep(now: Date, retentionMs: number, maxRead: number): { removed: number; done: boolean } {
+    if (!(maxRead >= 1)) throw new RangeError(`pruneLedgerStep reads at least one entry a step, not ${maxRead}`);
+    const page = this.prunePage(now.getTime() - retentionMs);
+    let removed = 0;
+    for (let read = 0; read < maxRead; read += LEDGER_PRUNE_BATCH) {
+      removed += page(Math.min(LEDGER_PRUNE_BATCH, maxRead - read));
+      if (!this.pruneWalk) return { removed, done: true };
+    }
+    return { removed, done: false };
+  }
+
+  /**
+   * Reads the next `size` entries of the walk by age and removes those their install's bound
+   * allows, in one transaction; returns how many went. The walk goes on from where the last page
+   * stopped (pruneWalk), so the entries it keeps (an install's last day before it went quiet) are
+   * read once per walk, not once per call; after the last page it starts from the oldest again.
+   */
+  private prunePage(horizon: number): (size: number) => number {
     const prunable = prunableBy(this.stmts.clientsAll.all() as Array<{ user_id: string; client_id: string; last_seen: string }>, horizon);
-    // One page of the walk, read and removed in one transaction.
-    const page = this.db.transaction((size: number): AgedEntry[] => {
+    const page = this.db.transaction((size: number): number => {
       const after = this.pruneWalk;
       const entries = (after ? this.stmts.ledgerAgedAfter.all(horizon, after.stored_at, after.key, after.user_id, size) : this.stmts.ledgerAged.all(horizon, size)) as AgedEntry[];
       const doomed = entries.filter(prunable);
       for (const e of doomed) this.stmts.ledgerDelete.run(e.user_id, e.key);
       for (const h of highestPruned(doomed)) this.stmts.clientPruned.run(h.seq, h.userId, h.clientId);
       this.pruneWalk = entries.length < size ? undefined : entries[entries.length - 1];
-      return doomed;
+      return doomed.length;
     });
-    let removed = 0;
-    // The walk goes on from where the last call stopped, so the entries it keeps (an install's
-    // last day before it went quiet) are read once per walk, not once per call. A call returns
-    // less than its limit only when the walk is done; the next one starts from the oldest again.
-    for (;;) {
-      const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
-      removed += page.immediate(size).length;
-      if (this.pruneWalk === undefined || removed >= limit) return removed;
-    }
+    return (size) => page.immediate(size);
   }
 
   /** Writes a row whole (inserted, or replacing the stored one), with its placement columns. */

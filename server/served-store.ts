@@ -35,7 +35,8 @@ export interface ServedStore {
   listAccess(coachId: string, now: Date): Promise<TraineeAccess[]>;
   revokeTraineeAccess(coachId: string, traineeId: string, now: Date): Promise<AccessRevoked | undefined>;
   touchTokens(tokenHashes: readonly string[], now: Date): Promise<void>;
-  pruneLedger(now: Date, retentionMs: number, limit: number): Promise<number>;
+  /** One bounded step of ledger retention (CanonicalStore.pruneLedgerStep): call again until done. */
+  pruneLedger(now: Date, retentionMs: number, maxRead: number): Promise<{ removed: number; done: boolean }>;
   /** Why the store cannot take work now, in one line; undefined when it can (/readyz). */
   readiness(): Promise<string | undefined>;
   /**
@@ -88,7 +89,7 @@ export function sqliteServedStore(db: Db, store: CanonicalStore, schemaVersion: 
     listAccess: (coachId, at) => now(() => store.listAccess(coachId, at)),
     revokeTraineeAccess: (coachId, traineeId, at) => now(() => store.revokeTraineeAccess(coachId, traineeId, at)),
     touchTokens: (hashes, at) => now(() => store.touchTokens(hashes, at)),
-    pruneLedger: (at, retentionMs, limit) => now(() => store.pruneLedger(at, retentionMs, limit)),
+    pruneLedger: (at, retentionMs, maxRead) => now(() => store.pruneLedgerStep(at, retentionMs, maxRead)),
     readiness: () =>
       now(() => {
         if (schemaVersion === 0) return 'the database has no schema (it was not opened with openServerDb)';

@@ -78,7 +78,7 @@ export type RawOp = Record<string, unknown> & { key: string; seq: number };
 /** How long ledger entries are kept by default (see pruneLedger). */
 export const DEFAULT_LEDGER_RETENTION_MS = 90 * 24 * 60 * 60 * 1000;
 
-/** Ledger entries removed per transaction by pruneLedger. */
+/** Ledger entries read (and those allowed removed) per transaction by pruneLedger. */
 export const LEDGER_PRUNE_BATCH = 500;
 
 /**

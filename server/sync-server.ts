@@ -448,8 +448,9 @@ export class SyncServer {
   }
 
   /**
-   * Removes ledger entries past the retention, a batch per tick so pushes run in between (each
-   * batch holds the event loop and the write lock briefly). Resolves with how many went.
+   * Removes ledger entries past the retention, walking the ledger `batch` entries per tick so
+   * pushes run in between (each step holds the event loop and the write lock briefly). Resolves
+   * with how many went.
    */
   async pruneLedger(batch = 2000): Promise<number> {
     const retention = this.opts.ledgerRetentionMs;
@@ -458,10 +459,10 @@ export class SyncServer {
     let removed = 0;
     try {
       for (;;) {
-        let n = 0;
-        if (!this.closed && !this.draining) await this.guardStore('ledger_prune', async () => (n = await this.served.pruneLedger(new Date(this.opts.now()), retention, batch)));
-        removed += n;
-        if (n < batch) break;
+        let step = { removed: 0, done: true };
+        if (!this.closed && !this.draining) await this.guardStore('ledger_prune', async () => (step = await this.served.pruneLedger(new Date(this.opts.now()), retention, batch)));
+        removed += step.removed;
+        if (step.done) break;
         await new Promise((r) => setImmediate(r));
       }
     } finally {

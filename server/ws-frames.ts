@@ -27,9 +27,7 @@ export function encodeTextFrames(frames: ReadonlyArray<string | Buffer>): Buffer
       at = out.writeUInt16BE(length, at);
     } else {
       out[at++] = 127;
-      // Lengths above 2^32 cannot occur: a Buffer is smaller.
-      at = out.writeUInt32BE(0, at);
-      at = out.writeUInt32BE(length, at);
+      at = out.writeBigUInt64BE(BigInt(length), at);
     }
     at += typeof frame === 'string' ? out.write(frame, at, length, 'utf8') : frame.copy(out, at);
   }

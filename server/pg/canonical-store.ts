@@ -411,16 +411,36 @@ export class PgCanonicalStore {
   }
 
   /**
-   * Ledger retention, as the SQLite store's pruneLedger (the same rule and walk, store-core.ts).
-   * Each node walks on its own; an entry renewed by a replay after it was read is not removed.
+   * Ledger retention, as the SQLite store's pruneLedger and pruneLedgerStep (the same rule and
+   * walk, store-core.ts). Each node walks on its own; an entry renewed by a replay after it was
+   * read is not removed.
    */
   async pruneLedger(now: Date, retentionMs: number, limit = Number.POSITIVE_INFINITY): Promise<number> {
-    const horizon = now.getTime() - retentionMs;
+    const page = await this.prunePage(now.getTime() - retentionMs);
+    let removed = 0;
+    while (removed < limit) {
+      removed += await page(Math.min(LEDGER_PRUNE_BATCH, limit - removed));
+      if (!this.pruneWalk) break;
+    }
+    return removed;
+  }
+
+  async pruneLedgerStep(now: Date, retentionMs: number, maxRead: number): Promise<{ removed: number; done: boolean }> {
+    if (!(maxRead >= 1)) throw new RangeError(`pruneLedgerStep reads at least one entry a step, not ${maxRead}`);
+    const page = await this.prunePage(now.getTime() - retentionMs);
+    let removed = 0;
+    for (let read = 0; read < maxRead; read += LEDGER_PRUNE_BATCH) {
+      removed += await page(Math.min(LEDGER_PRUNE_BATCH, maxRead - read));
+      if (!this.pruneWalk) return { removed, done: true };
+    }
+    return { removed, done: false };
+  }
+
+  /** The next `size` entries of the walk by age, those allowed removed; how many went. */
+  private async prunePage(horizon: number): Promise<(size: number) => Promise<number>> {
     const { rows: clients } = await this.pool.query<{ user_id: string; client_id: string; last_seen: string }>(`SELECT user_id, client_id, last_seen FROM clients`);
     const prunable = prunableBy(clients, horizon);
-    let removed = 0;
-    for (;;) {
-      const size = Math.min(LEDGER_PRUNE_BATCH, limit - removed);
+    return async (size) => {
       const after = this.pruneWalk;
       const { rows: entries } = await this.pool.query<AgedEntry>(
         after
@@ -428,10 +448,10 @@ export class PgCanonicalStore {
           : `SELECT user_id, key, client_id, seq, stored_at FROM ledger WHERE stored_at < $1 ORDER BY stored_at, key, user_id LIMIT $2`,
         after ? [horizon, after.stored_at, after.key, after.user_id, size] : [horizon, size],
       );
-      this.pruneWalk = entries.length < size ? undefined : entries[entries.length - 1];
       const doomed = entries.filter(prunable);
+      let removed = 0;
       if (doomed.length) {
-        removed += await inTransaction(this.pool, async (client) => {
+        removed = await inTransaction(this.pool, async (client) => {
           const gone = await client.query<{ user_id: string; client_id: string; seq: number }>(
             `DELETE FROM ledger WHERE (user_id, key, stored_at) IN (SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])) RETURNING user_id, client_id, seq`,
             [doomed.map((e) => e.user_id), doomed.map((e) => e.key), doomed.map((e) => e.stored_at)],
@@ -442,7 +462,9 @@ export class PgCanonicalStore {
           return gone.rows.length;
         });
       }
-      if (this.pruneWalk === undefined || removed >= limit) return removed;
-    }
+      // Moved on only once the page is done: a page whose removal failed is read again.
+      this.pruneWalk = entries.length < size ? undefined : entries[entries.length - 1];
+      return removed;
+    };
   }
 }

@@ -95,11 +95,13 @@ INSERT INTO server_meta (key, value) VALUES ('version', '0');
 
 /**
  * The ledger's age index on stored_at alone, as the SQLite schema 5 has it: pruning walks the
- * ledger by age across installs (canonical-store.ts).
+ * ledger by age across installs (canonical-store.ts). Built before the old one is dropped: the
+ * build holds off writes to the ledger (pushes wait) for as long as it takes, and the drop's
+ * exclusive lock, held to the commit, comes after it.
  */
 const LEDGER_BY_AGE = `
-DROP INDEX ledger_by_client_age;
 CREATE INDEX ledger_by_age ON ledger (stored_at);
+DROP INDEX IF EXISTS ledger_by_client_age;
 `;
 
 /** Migration n (from 1) brings schema n - 1 to n; each runs in one transaction. Only ever append. */

@@ -118,8 +118,8 @@ export class PgServedStore implements ServedStore {
     return this.access.touchTokens(tokenHashes, now);
   }
 
-  pruneLedger(now: Date, retentionMs: number, limit: number) {
-    return this.canonical.pruneLedger(now, retentionMs, limit);
+  pruneLedger(now: Date, retentionMs: number, maxRead: number) {
+    return this.canonical.pruneLedgerStep(now, retentionMs, maxRead);
   }
 
   readiness() {

@@ -226,7 +226,11 @@ describe('ledger retention', () => {
     assert.equal(prunedSeq(db, a.coach.id, 'tab'), 1000);
     assert.equal(prunedSeq(db, a.coach.id, a.desk.clientId), 0);
   });
-  test('pruning walks the ledger by age across installs: an install gone quiet keeps its last day without holding the others back, and its entries go once it pushes again', () => {
+  /**
+   * Under the seed's install (8 entries, never pushed again): an install that pushed 600 edits on
+   * day 0 and went quiet, and two that pushed 300 each on days 1 and 2 and pushed again on day 5.
+   */
+  function quietAndBusy() {
     const a = seedCoach(db, store);
     const t0 = Date.now() + DAY;
     const push = (client: StoreClient, n: number, at: number) =>
@@ -234,19 +238,22 @@ describe('ledger retention', () => {
     const quiet = new StoreClient(store, a.coach, 'quiet');
     const tab = new StoreClient(store, a.coach, 'tab');
     const phone = new StoreClient(store, a.coach, 'phone');
-    // The oldest entries are the quiet install's, and they must stay: it has not pushed since.
     const quietKeys = push(quiet, 600, t0);
-    const tabKeys = push(tab, 300, t0 + DAY);
-    const phoneKeys = push(phone, 300, t0 + 2 * DAY);
+    const busyKeys = [...push(tab, 300, t0 + DAY), ...push(phone, 300, t0 + 2 * DAY)];
     push(tab, 1, t0 + 5 * DAY);
     push(phone, 1, t0 + 5 * DAY);
+    return { a, t0, push, quiet, quietKeys, busyKeys };
+  }
+
+  test('pruning walks the ledger by age across installs: an install gone quiet keeps its last day without holding the others back, and its entries go once it pushes again', () => {
+    const { a, t0, push, quiet, quietKeys, busyKeys } = quietAndBusy();
     const now = new Date(t0 + 40 * DAY);
 
     // Each call returns its limit while there is more to remove, and less once the walk is done.
     assert.deepEqual([250, 250, 250, 250].map((limit) => store.pruneLedger(now, 30 * DAY, limit)), [250, 250, 100, 0]);
     const left = ledgerKeys(db);
     assert.ok(quietKeys.every((k) => left.has(k)), "the quiet install's last day stays");
-    assert.ok([...tabKeys, ...phoneKeys].every((k) => !left.has(k)));
+    assert.ok(busyKeys.every((k) => !left.has(k)));
     assert.equal(prunedSeq(db, a.coach.id, 'tab'), 300);
     assert.equal(prunedSeq(db, a.coach.id, 'phone'), 300);
     assert.equal(prunedSeq(db, a.coach.id, 'quiet'), 0);
@@ -257,6 +264,27 @@ describe('ledger retention', () => {
     assert.equal(store.pruneLedger(new Date(t0 + 41 * DAY), 30 * DAY, 2000), 600);
     assert.ok(quietKeys.every((k) => !ledgerKeys(db).has(k)));
     assert.equal(prunedSeq(db, a.coach.id, 'quiet'), 600);
+  });
+
+  test('a serving process walks in steps that each read at most their share, the entries kept included, until the walk is done', () => {
+    const { t0, quietKeys, busyKeys } = quietAndBusy();
+    const now = new Date(t0 + 40 * DAY);
+    // In age order: the seed's 8 and the quiet install's 600 (kept), the busy two's 600 (going),
+    // their two of day 5 (kept: they have not pushed a day after them).
+    const steps = Array.from({ length: 5 }, () => store.pruneLedgerStep(now, 30 * DAY, 250));
+    assert.deepEqual(steps, [
+      { removed: 0, done: false },
+      { removed: 0, done: false },
+      { removed: 142, done: false },
+      { removed: 250, done: false },
+      { removed: 208, done: true },
+    ]);
+    const left = ledgerKeys(db);
+    assert.ok(quietKeys.every((k) => left.has(k)));
+    assert.ok(busyKeys.every((k) => !left.has(k)));
+    // The next walk starts from the oldest again.
+    assert.deepEqual(store.pruneLedgerStep(now, 30 * DAY, 5000), { removed: 0, done: true });
+    assert.throws(() => store.pruneLedgerStep(now, 30 * DAY, 0), /at least one entry/);
   });
 });
 
@@ -347,6 +375,13 @@ CREATE TABLE IF NOT EXISTS server_meta (
 );
 `;
 
+/** A file opened by this code: schema 5, intact, the ledger's one index on its age alone. */
+function assertSchema5(d: Db): void {
+  assert.equal(d.pragma('user_version', { simple: true }), 5);
+  assert.equal(d.pragma('integrity_check', { simple: true }), 'ok');
+  assert.deepEqual(d.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all(), ['ledger_by_age']);
+}
+
 describe('schema 2 → 3 → 4 → 5', () => {
   test('a schema-2 file opens as schema 5: its entries take the migration time, replays get their acks, and entries go once past the window', () => {
     // A file as the previous code left it: schema 2's SQL, with the rows its pushes wrote (the
@@ -373,8 +408,7 @@ describe('schema 2 → 3 → 4 → 5', () => {
     const doneAt = Date.now();
     try {
       assert.equal(SCHEMA_VERSION, 5);
-      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
-      assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
+      assertSchema5(migrated);
       assert.ok(ledgerKeyedByKey(migrated), 'the ledger keyed by key first (schema 4)');
       const entries = migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all() as Array<Record<string, unknown> & { stored_at: number }>;
       assert.deepEqual(
@@ -387,8 +421,6 @@ describe('schema 2 → 3 → 4 → 5', () => {
       const migratedAt = [...times][0]!;
       assert.ok(migratedAt >= openedAt && migratedAt <= doneAt);
       assert.deepEqual(migrated.prepare(`SELECT DISTINCT pruned_seq FROM clients`).pluck().all(), [0]);
-      const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
-      assert.deepEqual(indexes, ['ledger_by_age'], 'the age index on stored_at alone (schema 5)');
 
       const s = new CanonicalStore(migrated);
       const again = new StoreClient(s, tab.user, 'tab');
@@ -439,12 +471,9 @@ describe('schema 2 → 3 → 4 → 5', () => {
 
     const migrated = openServerDb(file);
     try {
-      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
-      assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
+      assertSchema5(migrated);
       assert.ok(ledgerKeyedByKey(migrated));
       assert.deepEqual(migrated.prepare(`SELECT * FROM ledger ORDER BY user_id, key`).all(), before, 'every entry, its time included, kept');
-      const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
-      assert.deepEqual(indexes, ['ledger_by_age'], 'the age index on stored_at alone (schema 5)');
       const s = new CanonicalStore(migrated);
       const again = new StoreClient(s, tab.user, 'tab');
       assert.deepEqual(again.push(ops.map((o) => ({ ...o })), t0 + DAY).acks, acks.map((x) => ({ ...x, replay: true })));
@@ -469,10 +498,7 @@ describe('schema 2 → 3 → 4 → 5', () => {
 
     const migrated = openServerDb(file);
     try {
-      assert.equal(migrated.pragma('user_version', { simple: true }), 5);
-      assert.equal(migrated.pragma('integrity_check', { simple: true }), 'ok');
-      const indexes = migrated.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ledger'`).pluck().all();
-      assert.deepEqual(indexes, ['ledger_by_age']);
+      assertSchema5(migrated);
       assert.deepEqual(migrated.prepare(`SELECT * FROM ledger ORDER BY key`).all(), before, 'every entry kept');
       const s = new CanonicalStore(migrated);
       const again = new StoreClient(s, tab.user, 'tab');

@@ -246,4 +246,48 @@ describe('several nodes on one PostgreSQL database', () => {
     assert.equal(ahead.expectedSeq, 11, 'a seq ahead is refused on any node');
     assert.equal((await a.catchUp(coach, 0)).rows.length, 10);
   });
+
+  test('ledger retention walks the ledger by age across installs on every node: a quiet install keeps its last day, the walk goes on from step to step, pruned seqs per install', async () => {
+    const db = await database();
+    const [a, b] = [new PgCanonicalStore(db.pool2(2)), new PgCanonicalStore(db.pool2(2))];
+    const DAY = 86_400_000;
+    const t0 = Date.now() - 60 * DAY;
+    const seqs = new Map<string, number>();
+    const pushOn = async (node: PgCanonicalStore, clientId: string, n: number, at: number) => {
+      const start = seqs.get(clientId) ?? 1;
+      seqs.set(clientId, start + n);
+      const out = await node.push(coach, clientId, Array.from({ length: n }, (_, i) => put(start + i, `${clientId} ${i}`)), at);
+      assert.ok(out.acks.every((x) => x.status === 'applied'));
+      return out.acks.map((x) => x.key);
+    };
+    const quiet = await pushOn(a, 'quiet', 6, t0);
+    const busy = [...(await pushOn(a, 'tab', 4, t0 + DAY)), ...(await pushOn(b, 'phone', 4, t0 + 2 * DAY))];
+    await pushOn(a, 'tab', 1, t0 + 5 * DAY);
+    await pushOn(b, 'phone', 1, t0 + 5 * DAY);
+    const now = new Date(t0 + 40 * DAY);
+    const keys = async () => new Set((await db.pool.query<{ key: string }>(`SELECT key FROM ledger`)).rows.map((r) => r.key));
+
+    // Steps of 5 entries read: the quiet 6 first (kept), then the busy 8, then the day-5 two (kept).
+    const steps = [];
+    for (let i = 0; i < 4; i++) steps.push(await a.pruneLedgerStep(now, 30 * DAY, 5));
+    assert.deepEqual(steps, [
+      { removed: 0, done: false },
+      { removed: 4, done: false },
+      { removed: 4, done: false },
+      { removed: 0, done: true },
+    ]);
+    const left = await keys();
+    assert.ok(quiet.every((k) => left.has(k)));
+    assert.ok(busy.every((k) => !left.has(k)));
+    const pruned = await db.pool.query<{ client_id: string; pruned_seq: number }>(`SELECT client_id, pruned_seq FROM clients ORDER BY client_id`);
+    assert.deepEqual(pruned.rows.map((r) => [r.client_id, r.pruned_seq]), [['phone', 4], ['quiet', 0], ['tab', 4]]);
+
+    // The quiet install pushes again: the other node's walk (its own) removes its old entries.
+    await pushOn(a, 'quiet', 1, t0 + 41 * DAY);
+    assert.equal(await b.pruneLedger(new Date(t0 + 41 * DAY), 30 * DAY, 100), 6);
+    const after = await keys();
+    assert.ok(quiet.every((k) => !after.has(k)));
+    assert.equal((await db.pool.query<{ pruned_seq: number }>(`SELECT pruned_seq FROM clients WHERE client_id = 'quiet'`)).rows[0]!.pruned_seq, 6);
+  });
 });
+
