@@ -45,7 +45,13 @@ function stringCheck(checks: Array<Record<string, unknown>>): Check | undefined 
     else if (c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp && !c.pattern.global && !c.pattern.sticky) patterns.push(c.pattern);
     else return undefined;
   }
-  return (v) => typeof v === 'string' && v.length <= maxUnits && v.length >= minUnits && patterns.every((p) => p.test(v));
+  return (v) => typeof v === 'string' && v.length <= maxUnits && v.length >= minUnits && matchesAll(patterns, v);
+}
+
+/** Every pattern matches (a loop: this runs per string field of every op, and a callback per call is a closure each time). */
+function matchesAll(patterns: readonly RegExp[], v: string): boolean {
+  for (const p of patterns) if (!p.test(v)) return false;
+  return true;
 }
 
 /** The keys a definition may have, per type, for its meaning to be only what is read here. */

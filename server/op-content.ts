@@ -33,8 +33,12 @@ function plainOpContent(raw: Record<string, unknown>): string | undefined {
     if (v !== null && typeof v === 'object') return undefined;
     f += `${f ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`;
   }
-  const leaf = (v: unknown) => (v !== null && typeof v === 'object' ? stableStringify(v, 1) : (JSON.stringify(v) ?? 'null'));
   return `{"action":${leaf(raw.action)},"at":${leaf(raw.at)},"baseVersion":${leaf(raw.baseVersion)},"entity":${leaf(raw.entity)},"fields":{${f}},"id":${leaf(raw.id)},"key":${leaf(raw.key)}}`;
+}
+
+/** One of an op's own values in stableStringify's form. */
+function leaf(v: unknown): string {
+  return v !== null && typeof v === 'object' ? stableStringify(v, 1) : (JSON.stringify(v) ?? 'null');
 }
 
 /** The content of an op that its idempotency key stands for (everything but its seq). */

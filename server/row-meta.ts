@@ -12,7 +12,17 @@ export function encodeRowMeta(meta: RowMeta): string {
   const names = Object.keys(meta);
   const first = names.length ? meta[names[0]!] : undefined;
   // The usual case, a row written by one op: one stamp, every field at 0.
-  if (first && names.every((n) => meta[n] === first)) return `[[${JSON.stringify(first)}],{${names.map((n) => `${JSON.stringify(n)}:0`).join(',')}}]`;
+  if (first) {
+    let fields = '';
+    for (const n of names) {
+      if (meta[n] !== first) {
+        fields = '';
+        break;
+      }
+      fields += `${fields ? ',' : ''}${JSON.stringify(n)}:0`;
+    }
+    if (fields) return `[[${JSON.stringify(first)}],{${fields}}]`;
+  }
   const stamps: FieldWrite[] = [];
   const index = new Map<FieldWrite, number>();
   const keyed = new Map<string, number>();

@@ -56,9 +56,12 @@ function checkMerge(id: string, fields: Fields, lookup: LookupPlacement): Placem
   return undefined;
 }
 
+function unknown(message: string): PlacementResult {
+  return { ok: false, reason: 'unknown_row', message };
+}
+
 /** Derives a row's placement from its (validated, complete) fields and its parents. */
 export function placeRow(entity: Entity, id: string, fields: Fields, lookup: LookupPlacement): PlacementResult {
-  const unknown = (message: string): PlacementResult => ({ ok: false, reason: 'unknown_row', message });
   switch (entity) {
     case 'trainee':
       return { ok: true, placement: { ...NONE, coachId: str(fields.coachId), traineeId: id } };
@@ -119,6 +122,11 @@ export function placeRow(entity: Entity, id: string, fields: Fields, lookup: Loo
   }
 }
 
+/** Whether a row placed so is the user's own: their settings, their coaching, their training. */
+function isMine(user: User, entity: Entity, p: Placement): boolean {
+  return entity === 'settings' ? p.ownerId === user.id : user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id;
+}
+
 /** Fields a trainee may never change on a prescription of their program. */
 const TRAINEE_FIXED_PRESCRIPTION_FIELDS = ['workoutId', 'exerciseId'];
 
@@ -127,9 +135,8 @@ const TRAINEE_FIXED_PRESCRIPTION_FIELDS = ['workoutId', 'exerciseId'];
  * where the op would put it (`after`)? Returns the reason in words when not.
  */
 export function writeForbidden(user: User, op: Op, before: Placement | undefined, after: Placement): string | undefined {
-  const mine = (p: Placement) => (op.entity === 'settings' ? p.ownerId === user.id : user.role === 'coach' ? p.coachId === user.id : p.traineeId === user.id);
   if (op.entity === 'settings' && op.id !== user.id) return 'settings rows are per user: the id must be your user id';
-  if ((before && !mine(before)) || !mine(after)) return `this ${op.entity.replace('_', ' ')} is not yours to change`;
+  if ((before && !isMine(user, op.entity, before)) || !isMine(user, op.entity, after)) return `this ${op.entity.replace('_', ' ')} is not yours to change`;
   if (user.role === 'coach' || op.entity === 'settings') return undefined;
   switch (op.entity) {
     case 'session':

@@ -356,6 +356,21 @@ function storedAck(ack: Ack): string {
   return JSON.stringify(outcome);
 }
 
+/** placeRow for a row with these fields; it looks up parents synchronously, so they are read first. */
+function* placeWith(entity: Entity, id: string, fields: Fields): Step<ReturnType<typeof placeRow>> {
+  const known = new Map<string, RowRecord | undefined>();
+  for (;;) {
+    let missing: [Entity, string] | undefined;
+    const placed = placeRow(entity, id, fields, (parent, parentId) => {
+      const k = `${parent}\u0000${parentId}`;
+      if (!known.has(k)) missing ??= [parent, parentId];
+      return known.get(k);
+    });
+    if (!missing) return placed;
+    known.set(`${missing[0]}\u0000${missing[1]}`, ((yield { op: 'row', entity: missing[0], id: missing[1] }) as RowRecord | undefined));
+  }
+}
+
 function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, receivedAt: number, touch: Touch): Step<Ack> {
   const base = { type: 'ack' as const, key: raw.key, seq: raw.seq, replay: false };
   const checked = checkOp(raw);
@@ -363,24 +378,10 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
   const op = checked.op;
   const existing = ((yield { op: 'row', entity: op.entity, id: op.id }) as RowRecord | undefined);
 
-  // placeRow looks up parents synchronously: they are read first, then handed over.
-  const placeWith = function* (fields: Fields): Step<ReturnType<typeof placeRow>> {
-    const known = new Map<string, RowRecord | undefined>();
-    for (;;) {
-      let missing: [Entity, string] | undefined;
-      const placed = placeRow(op.entity, op.id, fields, (entity, id) => {
-        const k = `${entity}\u0000${id}`;
-        if (!known.has(k)) missing ??= [entity, id];
-        return known.get(k);
-      });
-      if (!missing) return placed;
-      known.set(`${missing[0]}\u0000${missing[1]}`, ((yield { op: 'row', entity: missing[0], id: missing[1] }) as RowRecord | undefined));
-    }
-  };
   let after: Placement | undefined = existing;
   if (op.action === 'put' || (op.action === 'patch' && existing && !existing.deleted)) {
     const merged = op.action === 'put' ? op.fields : { ...existing!.fields, ...op.fields };
-    const placed = yield* placeWith(merged);
+    const placed = yield* placeWith(op.entity, op.id, merged);
     if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
     after = placed.placement;
   }
@@ -403,7 +404,7 @@ function* applyOne(clock: VersionClock, raw: RawOp, writer: Writer, user: User, 
   // Where the row sits follows the fields it keeps: a dropped traineeId must not move it.
   let placement = after ?? existing!;
   if (!resolution.next.deleted && resolution.dropped.length > 0) {
-    const placed = yield* placeWith(resolution.next.fields);
+    const placed = yield* placeWith(op.entity, op.id, resolution.next.fields);
     if (!placed.ok) return { ...base, status: 'rejected', reason: placed.reason, message: placed.message };
     placement = placed.placement;
   }
