@@ -1015,27 +1015,30 @@ export class SyncServer {
     // and identical frames are encoded once.
     const rowJson = new Map<Row, string>();
     const frames = new Map<string, Buffer>();
+    const serialised = (row: Row) => {
+      let json = rowJson.get(row);
+      if (json === undefined) rowJson.set(row, (json = JSON.stringify(row)));
+      return json;
+    };
     for (const [userId, rows] of changes) {
       const peers = this.byUser.get(userId);
       if (!peers) continue;
-      const body = rows
-        .map((row) => {
-          let json = rowJson.get(row);
-          if (json === undefined) rowJson.set(row, (json = JSON.stringify(row)));
-          return json;
-        })
-        .join(',');
-      let frame = frames.get(body);
-      if (!frame) frames.set(body, (frame = Buffer.from(`{"type":"changes","to":${version},"rows":[${body}]}`)));
+      // Made for the first connection that gets it: often the pusher is the user's only one.
+      let frame: Buffer | undefined;
       for (const peer of peers) {
         if (peer === except) continue;
         if (peer.liveFrom !== undefined && peer.liveFrom >= version) continue;
+        if (!frame) {
+          const body = rows.map(serialised).join(',');
+          frame = frames.get(body);
+          if (!frame) frames.set(body, (frame = Buffer.from(`{"type":"changes","to":${version},"rows":[${body}]}`)));
+        }
         // A connection whose catch-up covers part of these versions gets only the rows above it
         // (a shared store's fan-out may span versions from before the connection came).
         // Nothing left: nothing is sent, as to a connection the rows never concerned.
         const fresh = peer.liveFrom !== undefined && rows.some((row) => row.version <= peer.liveFrom!) ? rows.filter((row) => row.version > peer.liveFrom!) : rows;
         if (fresh.length === 0) continue;
-        const own = fresh === rows ? frame : Buffer.from(`{"type":"changes","to":${version},"rows":[${fresh.map((row) => rowJson.get(row)).join(',')}]}`);
+        const own = fresh === rows ? frame : Buffer.from(`{"type":"changes","to":${version},"rows":[${fresh.map(serialised).join(',')}]}`);
         this.sendTurn(peer, () => {
           this.sendRaw(peer, own);
           // A pusher waiting for its acks gets `synced` after them (answerPush).
