@@ -24,21 +24,43 @@ const OP_KEYS = new Set(['key', 'seq', 'at', 'entity', 'id', 'action', 'fields',
  */
 function plainOpContent(raw: Record<string, unknown>): string | undefined {
   const keys = Object.keys(raw);
-  if (keys.length !== OP_KEYS.size || !keys.every((k) => OP_KEYS.has(k))) return undefined;
+  if (keys.length !== OP_KEYS.size) return undefined;
+  for (const k of keys) if (!OP_KEYS.has(k)) return undefined;
   const fields = raw.fields;
   if (!fields || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
   let f = '';
   for (const k of Object.keys(fields).sort()) {
     const v = (fields as Record<string, unknown>)[k];
     if (v !== null && typeof v === 'object') return undefined;
-    f += `${f ? ',' : ''}${JSON.stringify(k)}:${JSON.stringify(v) ?? 'null'}`;
+    f += `${f ? ',' : ''}${jsonScalar(k)}:${jsonScalar(v)}`;
   }
   return `{"action":${leaf(raw.action)},"at":${leaf(raw.at)},"baseVersion":${leaf(raw.baseVersion)},"entity":${leaf(raw.entity)},"fields":{${f}},"id":${leaf(raw.id)},"key":${leaf(raw.key)}}`;
 }
 
 /** One of an op's own values in stableStringify's form. */
 function leaf(v: unknown): string {
-  return v !== null && typeof v === 'object' ? stableStringify(v, 1) : (JSON.stringify(v) ?? 'null');
+  return v !== null && typeof v === 'object' ? stableStringify(v, 1) : jsonScalar(v);
+}
+
+/** Characters JSON.stringify writes escaped (surrogates: only lone ones, but any sends it there). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify of a value that is not an object, `null` where it gives undefined: the same
+ * text, without a JSON.stringify call (about 0.3 µs each) for plain strings and numbers. An op's
+ * content has a dozen of them.
+ */
+function jsonScalar(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+    case 'number':
+      return Number.isFinite(v) ? String(v) : 'null';
+    case 'boolean':
+      return v ? 'true' : 'false';
+    default:
+      return JSON.stringify(v) ?? 'null';
+  }
 }
 
 /** The content of an op that its idempotency key stands for (everything but its seq). */

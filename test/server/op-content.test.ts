@@ -13,14 +13,18 @@ describe('the content an idempotency key stands for', () => {
   test('the fast path gives the generic form byte for byte, so stored ledger hashes still match', () => {
     const random = mulberry32(7);
     const pick = <T>(xs: T[]): T => xs[Math.floor(random() * xs.length)]!;
-    const values: unknown[] = [0, -1.5, 1e21, 'x', '"quoted"\n', 'é', true, false, null, '', [1, 2], { nested: { deep: 1 } }];
-    const names = ['sets', 'reps', 'load', 'notes', 'a', 'Z', '_', 'weight"kg', 'ü'];
+    const values: unknown[] = [
+      0, -0, -1.5, 1e21, 5e-7, Number.NaN, Number.POSITIVE_INFINITY, undefined,
+      'x', '"quoted"\n', 'back\\slash', 'tab\tand\u0001', '\u001f', '\u007f', 'é', '\u2028', '🏋 lift', '\ud83c', 'lone \udc00 low',
+      true, false, null, '', [1, 2], { nested: { deep: 1 } },
+    ];
+    const names = ['sets', 'reps', 'load', 'notes', 'a', 'Z', '_', 'weight"kg', 'ü', 'back\\slash', 'ctl\u0002'];
     for (let i = 0; i < 2000; i++) {
       const fields: Record<string, unknown> = {};
       for (let n = Math.floor(random() * 6); n > 0; n--) fields[pick(names)] = pick(values);
       const raw: Record<string, unknown> = {
         fields,
-        key: `k${i}`,
+        key: pick([`k${i}`, `"k${i}"`, `k\\${i}`, `k\u0000${i}`]),
         seq: i,
         baseVersion: pick([0, 3, null, '7']),
         id: pick(['r1', 42, { odd: true }]),
