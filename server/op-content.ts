@@ -1,6 +1,7 @@
 // The content an idempotency key stands for, and its hash: an op's fields with sorted keys,
 // its seq left out. Ledger hashes are compared byte for byte, so this never changes.
 import { hash } from 'node:crypto';
+import { jsonScalar } from './json-text.ts';
 
 /** JSON with sorted keys. Below 16 levels (valid ops have 3) it stops: such ops are invalid anyway. */
 export function stableStringify(value: unknown, depth = 0): string {
@@ -40,27 +41,6 @@ function plainOpContent(raw: Record<string, unknown>): string | undefined {
 /** One of an op's own values in stableStringify's form. */
 function leaf(v: unknown): string {
   return v !== null && typeof v === 'object' ? stableStringify(v, 1) : jsonScalar(v);
-}
-
-/** Characters JSON.stringify writes escaped (surrogates: only lone ones, but any sends it there). */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/**
- * JSON.stringify of a value that is not an object, `null` where it gives undefined: the same
- * text, without a JSON.stringify call (about 0.3 µs each) for plain strings and numbers. An op's
- * content has a dozen of them.
- */
-function jsonScalar(v: unknown): string {
-  switch (typeof v) {
-    case 'string':
-      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
-    case 'number':
-      return Number.isFinite(v) ? String(v) : 'null';
-    case 'boolean':
-      return v ? 'true' : 'false';
-    default:
-      return JSON.stringify(v) ?? 'null';
-  }
 }
 
 /** The content of an op that its idempotency key stands for (everything but its seq). */

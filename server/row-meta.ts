@@ -1,3 +1,4 @@
+import { jsonScalar } from './json-text.ts';
 import type { FieldWrite, RowMeta } from './resolver.ts';
 
 /**
@@ -19,7 +20,7 @@ export function encodeRowMeta(meta: RowMeta): string {
         fields = '';
         break;
       }
-      fields += `${fields ? ',' : ''}${JSON.stringify(n)}:0`;
+      fields += `${fields ? ',' : ''}${jsonScalar(n)}:0`;
     }
     if (fields) return `[[${JSON.stringify(first)}],{${fields}}]`;
   }

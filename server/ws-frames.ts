@@ -4,6 +4,7 @@
 // two writes to the stream and a header buffer each. The frames are the same bytes ws would
 // write; the server sends this way only on connections without compression.
 import type { Ack } from '../protocol/index.ts';
+import { jsonScalar } from './json-text.ts';
 
 /** Header bytes of a frame with this payload length. */
 function headerLength(payload: number): number {
@@ -40,7 +41,7 @@ export function encodeTextFrames(frames: ReadonlyArray<string | Buffer>): Buffer
  */
 export function ackFrameText(ack: Ack): string {
   if (ack.status === 'applied' && typeof ack.version === 'number' && ack.dropped === undefined && ack.reason === undefined && ack.message === undefined) {
-    return `{"type":"ack","key":${JSON.stringify(ack.key)},"seq":${ack.seq},"replay":${ack.replay},"status":"applied","version":${ack.version}}`;
+    return `{"type":"ack","key":${jsonScalar(ack.key)},"seq":${ack.seq},"replay":${ack.replay},"status":"applied","version":${ack.version}}`;
   }
   return JSON.stringify(ack);
 }

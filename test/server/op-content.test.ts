@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { mulberry32 } from '../../bench/random.ts';
 import { opContent, stableStringify } from '../../server/canonical-store.ts';
+import { jsonScalar } from '../../server/json-text.ts';
 
 /** What the ledger hashed before the fast path: the generic form of everything but seq. */
 function generic(raw: Record<string, unknown>): string {
@@ -44,5 +45,13 @@ describe('the content an idempotency key stands for', () => {
     const b = { baseVersion: 0, fields: { a: 2, b: 1 }, action: 'patch', id: 'i', entity: 'exercise', at: 't', seq: 99, key: 'k' };
     assert.equal(opContent(a), opContent(b));
     assert.notEqual(opContent(a), opContent({ ...a, fields: { a: 2, b: 2 } }));
+  });
+
+  test("jsonScalar writes what JSON.stringify writes, null where it writes nothing", () => {
+    const values = [
+      '', 'plain', 'é', '🏋', '"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', '\ud83c', '\udfff', 'a\ud83c\udfcbb',
+      0, -0, 1.5, -2e-7, 1e21, 2 ** 53, Number.NaN, Number.NEGATIVE_INFINITY, true, false, null, undefined,
+    ];
+    for (const v of values) assert.equal(jsonScalar(v), JSON.stringify(v) ?? 'null', String(v));
   });
 });
