@@ -24,7 +24,7 @@ import { connectionId, createLogger, lineLogger, type Logger, type LoggerOption 
 import { SyncMetrics, type ConnectionRole, type DropBound, type StoreOperation } from './metrics.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { sqliteServedStore, type ServedCatchUp, type ServedStore } from './served-store.ts';
-import { ackFrameText, encodeTextFrames } from './ws-frames.ts';
+import { encodeTextFrames } from './ws-frames.ts';
 
 export interface SyncServerOptions {
   /** A database file path, or an open database (the embedded SQLite store)... */
@@ -999,7 +999,7 @@ export class SyncServer {
       // A shared store's rows went to every connection (this one too) before the acks.
       const own = this.served.shared ? undefined : outcome.changes.get(user.id);
       if (own?.length) this.send(peer, { type: 'changes', to: outcome.version, rows: own });
-      for (const ack of outcome.acks) this.sendRaw(peer, ackFrameText(ack));
+      for (const ack of outcome.acks) this.send(peer, ack);
       if (outcome.expectedSeq !== undefined) {
         this.send(peer, { type: 'error', code: 'out_of_order', expectedSeq: outcome.expectedSeq, message: `expected seq ${outcome.expectedSeq}` });
       }

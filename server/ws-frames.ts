@@ -3,8 +3,6 @@
 // one write. ws's send() costs about a microsecond more per frame than the bytes themselves:
 // two writes to the stream and a header buffer each. The frames are the same bytes ws would
 // write; the server sends this way only on connections without compression.
-import type { Ack } from '../protocol/index.ts';
-import { jsonScalar } from './json-text.ts';
 
 /** Header bytes of a frame with this payload length. */
 function headerLength(payload: number): number {
@@ -33,15 +31,4 @@ export function encodeTextFrames(frames: ReadonlyArray<string | Buffer>): Buffer
     at += typeof frame === 'string' ? out.write(frame, at, length, 'utf8') : frame.copy(out, at);
   }
   return out;
-}
-
-/**
- * An ack's frame text. The usual ack, `applied` with its version and nothing more, is written
- * directly (500 of them per push); any other goes through JSON.stringify. Both parse the same.
- */
-export function ackFrameText(ack: Ack): string {
-  if (ack.status === 'applied' && typeof ack.version === 'number' && ack.dropped === undefined && ack.reason === undefined && ack.message === undefined) {
-    return `{"type":"ack","key":${jsonScalar(ack.key)},"seq":${ack.seq},"replay":${ack.replay},"status":"applied","version":${ack.version}}`;
-  }
-  return JSON.stringify(ack);
 }

@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import WebSocket, { WebSocketServer } from 'ws';
-import type { Ack } from '../../protocol/index.ts';
-import { ackFrameText, encodeTextFrames } from '../../server/ws-frames.ts';
+import { encodeTextFrames } from '../../server/ws-frames.ts';
 
 /** What a ws client reads when a ws server's socket is written `bytes`, in writes of `chunk` bytes. */
 async function readFrames(bytes: Buffer, count: number, chunk: number): Promise<Array<{ text: string; isBinary: boolean }>> {
@@ -65,18 +64,4 @@ test('the header is the one RFC 6455 gives a server frame', () => {
   assert.deepEqual([...encodeTextFrames(['a'.repeat(300)]).subarray(0, 4)], [0x81, 126, 0x01, 0x2c]);
   assert.deepEqual([...encodeTextFrames(['a'.repeat(70_000)]).subarray(0, 10)], [0x81, 127, 0, 0, 0, 0, 0, 0x01, 0x11, 0x70]);
   assert.equal(encodeTextFrames([]).length, 0);
-});
-
-test('an ack frame text parses to the ack, in the usual form and every other', () => {
-  const acks: Ack[] = [
-    { type: 'ack', key: '0193f1e2-7c4b-7a3d-9f2e-1a2b3c4d5e6f', seq: 1, replay: false, status: 'applied', version: 42 },
-    { type: 'ack', key: 'k"\\\u2028é', seq: 2, replay: true, status: 'applied', version: 0 },
-    { type: 'ack', key: 'k', seq: 3, replay: false, status: 'applied' },
-    { type: 'ack', key: 'k', seq: 4, replay: false, status: 'partial', version: 9, dropped: ['reps'], reason: 'trainee-log-wins', message: 'kept the logged reps' },
-    { type: 'ack', key: 'k', seq: 5, replay: false, status: 'rejected', reason: 'invalid', message: 'reps must be a whole number' },
-    { type: 'ack', key: 'k', seq: 6, replay: false, status: 'applied', version: 3, message: 'this edit reached the server long ago' },
-  ];
-  for (const ack of acks) assert.deepEqual(JSON.parse(ackFrameText(ack)), JSON.parse(JSON.stringify(ack)));
-  // The usual ack is written directly, with the key order JSON.stringify gives it.
-  assert.equal(ackFrameText(acks[0]!), JSON.stringify(acks[0]));
 });
