@@ -172,6 +172,17 @@ export interface LoadRound {
   ops: number;
   seconds: number;
   latenciesMs: number[];
+  /**
+   * Pushes answered `unavailable` (the store could not take them in time: a PostgreSQL node gives
+   * up waiting for the version lock after 5 s) or `out_of_order` (sent behind one of those), and
+   * sent again as a client does. Their latency runs from the first send to the acks.
+   */
+  resent: number;
+}
+
+/** The error code of an error frame, read only when one comes (the server's answers are not parsed). */
+function errorCode(data: WebSocket.RawData): string {
+  return String((JSON.parse(data.toString()) as { code?: unknown }).code);
 }
 
 /**
@@ -180,6 +191,11 @@ export interface LoadRound {
  * sync server, its echo from the bare server). Frames are made before the clock starts, and
  * replies are recognised by their first bytes, without parsing, so the load generator (which
  * shares the machine with the server) spends its time sending.
+ *
+ * A push the server could not store just now (`unavailable`) was not applied, and neither was
+ * anything sent after it (`out_of_order`, or `unavailable` too): once both are answered, the
+ * client sends them again, the same frames with the same keys and seqs, as CoachDesk's client
+ * does. Any other error ends the run.
  */
 export async function loadRound(
   conns: LoadClient[],
@@ -190,6 +206,7 @@ export async function loadRound(
 ): Promise<LoadRound> {
   const latenciesMs: number[] = [];
   let ops = 0;
+  let resent = 0;
   const handlers: Array<(data: WebSocket.RawData) => void> = [];
   const start = process.hrtime.bigint();
   await Promise.all(
@@ -197,38 +214,57 @@ export async function loadRound(
       (c, ci) =>
         new Promise<void>((resolve, reject) => {
           const frames = work[ci]!.frames;
-          const sentAt: bigint[] = [];
-          let sent = 0;
+          const firstSentAt: bigint[] = [];
+          /** Frames sent and not yet answered, oldest first (the server answers a connection's pushes in order). */
+          const inFlight: number[] = [];
+          let next = 0;
           let done = 0;
           let units = 0;
-          const sendBatch = () => {
-            sentAt.push(process.hrtime.bigint());
-            c.ws.send(frames[sent]!);
-            sent++;
+          /** Set once a push was refused: where to start again when nothing is in flight. */
+          let resendFrom: number | undefined;
+          const fill = () => {
+            while (inFlight.length < 2 && next < frames.length) {
+              firstSentAt[next] ??= process.hrtime.bigint();
+              inFlight.push(next);
+              c.ws.send(frames[next]!);
+              next++;
+            }
           };
           const onMessage = (data: WebSocket.RawData) => {
-            if (!isUnit(data)) {
-              if (isError(data)) reject(new Error(`the server answered a push with ${data.toString().slice(0, 300)}`));
+            if (isUnit(data)) {
+              if (resendFrom !== undefined) return reject(new Error('a push was acked after an earlier one was refused: the server applied it out of order'));
+              if (++units < unitsPerBatch) return;
+              units = 0;
+              const frame = inFlight.shift()!;
+              latenciesMs.push(Number(process.hrtime.bigint() - firstSentAt[frame]!) / 1e6);
+              ops += batchSize;
+              done++;
+              if (done === frames.length) resolve();
+              else fill();
               return;
             }
-            if (++units < unitsPerBatch) return;
-            units = 0;
-            latenciesMs.push(Number(process.hrtime.bigint() - sentAt[done]!) / 1e6);
-            ops += batchSize;
-            done++;
-            if (sent < frames.length) sendBatch();
-            if (done === frames.length) resolve();
+            if (!isError(data)) return;
+            const code = errorCode(data);
+            if ((code !== 'unavailable' && code !== 'out_of_order') || units > 0 || inFlight.length === 0) {
+              return reject(new Error(`the server answered a push with ${data.toString().slice(0, 300)}`));
+            }
+            const frame = inFlight.shift()!;
+            resent++;
+            resendFrom = Math.min(resendFrom ?? frame, frame);
+            if (inFlight.length > 0) return;
+            next = resendFrom;
+            resendFrom = undefined;
+            fill();
           };
           handlers[ci] = onMessage;
           c.ws.on('message', onMessage);
-          sendBatch();
-          if (frames.length > 1) sendBatch();
+          fill();
         }),
     ),
   );
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   conns.forEach((c, ci) => c.ws.off('message', handlers[ci]!));
-  return { ops, seconds, latenciesMs };
+  return { ops, seconds, latenciesMs, resent };
 }
 
 /** The storage floor: the same rows, one transaction of `batchSize` rows per push, WAL + synchronous=FULL. */
@@ -256,7 +292,7 @@ function openStorageFloor(file: string) {
         latenciesMs.push(Number(process.hrtime.bigint() - t) / 1e6);
         ops += rows.length;
       }
-      return { ops, seconds: Number(process.hrtime.bigint() - start) / 1e9, latenciesMs };
+      return { ops, seconds: Number(process.hrtime.bigint() - start) / 1e9, latenciesMs, resent: 0 };
     },
     close: () => db.close(),
   };
@@ -268,12 +304,14 @@ export interface Throughput {
   opsPerSec: number;
   /** Push to last ack (server), push to echo (network floor), one transaction (storage floor). */
   latencyMs: Summary;
+  /** Pushes refused for now and sent again (LoadRound.resent). */
+  resent: number;
 }
 
 export function total(rounds: LoadRound[]): Throughput {
   const ops = rounds.reduce((a, r) => a + r.ops, 0);
   const seconds = rounds.reduce((a, r) => a + r.seconds, 0);
-  return { ops, seconds, opsPerSec: ops / seconds, latencyMs: summarize(rounds.flatMap((r) => r.latenciesMs)) };
+  return { ops, seconds, opsPerSec: ops / seconds, latencyMs: summarize(rounds.flatMap((r) => r.latenciesMs)), resent: rounds.reduce((a, r) => a + r.resent, 0) };
 }
 
 export interface ScalingRow {
@@ -708,6 +746,9 @@ export function printServerScaling(r: ServerScalingResult): string[] {
   for (const row of r.rows.filter((x) => !x.verified.ok)) {
     lines.push(`  WARNING ${row.clients} clients: ${row.server.ops} acks counted, but ${row.verified.rows} rows and ${row.verified.applied} applied ops in the database`);
   }
+  for (const row of r.rows.filter((x) => x.server.resent > 0)) {
+    lines.push(`  ${row.clients} clients: ${int(row.server.resent)} pushes were answered unavailable (or out of order behind one) and sent again`);
+  }
   const f = r.fanOut;
   if (!f) return lines;
   lines.push(
@@ -728,12 +769,12 @@ export function printServerScaling(r: ServerScalingResult): string[] {
 function printPostgres(pgResult: ServerScalingResult['postgres'], sqliteRows: ScalingRow[]): string[] {
   const lines = ['', 'The same pushes on PostgreSQL (nodes in their own processes on this machine, with PostgreSQL; clients alternate between nodes)'];
   if ('skipped' in pgResult) return [...lines, `  skipped: ${pgResult.skipped}`];
-  lines.push('  clients  batch  store            acked ops/s  p50 / p99 ms   vs SQLite');
+  lines.push('  clients  batch  store            acked ops/s  p50 / p99 ms   vs SQLite   pushes sent again');
   for (const row of pgResult.rows) {
     const sqlite = sqliteRows.find((x) => x.clients === row.clients);
     const ratio = sqlite ? `${fmt((row.server.opsPerSec / sqlite.server.opsPerSec) * 100, 0)} %` : '-';
     lines.push(
-      `  ${String(row.clients).padStart(7)}  ${String(row.batchSize).padStart(5)}  ${`PostgreSQL, ${row.nodes} node${row.nodes > 1 ? 's' : ''}`.padEnd(16)} ${int(row.server.opsPerSec).padStart(11)}  ${pair(row.server.latencyMs, 0).padStart(12)}   ${ratio.padStart(7)}` +
+      `  ${String(row.clients).padStart(7)}  ${String(row.batchSize).padStart(5)}  ${`PostgreSQL, ${row.nodes} node${row.nodes > 1 ? 's' : ''}`.padEnd(16)} ${int(row.server.opsPerSec).padStart(11)}  ${pair(row.server.latencyMs, 0).padStart(12)}   ${ratio.padStart(7)}   ${int(row.server.resent).padStart(17)}` +
         (row.verified.ok ? '' : `   WARNING: ${row.verified.rows} rows, ${row.verified.applied} applied for ${row.server.ops} acks`),
     );
   }
