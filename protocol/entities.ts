@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { plainCheck } from './plain-check.ts';
+import { plainCheck, withPlainCheck } from './plain-check.ts';
 
 /** Every entity the protocol knows, with the conflict class its rows belong to. */
 export const ENTITY_CLASS = {
@@ -53,19 +53,28 @@ z.config({
 });
 
 const text = (max: number) => z.string().max(max, `must be at most ${max} characters`);
-const name = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+// Plain checks below (withPlainCheck) count UTF-16 units where zod counts code points: a
+// string of 2n units has at least n code points, and n units at most n, so each answers true
+// only where zod does; the rest goes to zod.
+const name = withPlainCheck(
+  z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  (v) => typeof v === 'string' && isBetween(v.trim().length, 2, 200),
+);
 const notes = text(10_000).nullable();
 /** A whole number from `min` to `max`, with messages that say so. */
 export const wholeNumber = (min: number, max: number) => z.number().int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 /** A finite number from `min` to `max`. */
 export const boundedNumber = (min: number, max: number) => z.number().finite('must be a finite number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
-export const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => {
-    const d = new Date(`${s}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s; // no 30 February rolled into March
-  }, 'must be a real calendar date');
+const ISO_DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
+/** A YYYY-MM-DD that names a real day: no 30 February rolled into March. */
+function isCalendarDate(s: string): boolean {
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
+export const isoDate = withPlainCheck(
+  z.string().regex(ISO_DATE_RE, 'must be a date YYYY-MM-DD').refine(isCalendarDate, 'must be a real calendar date'),
+  (v) => typeof v === 'string' && ISO_DATE_RE.test(v) && isCalendarDate(v),
+);
 export const LOAD_UNITS = ['kg', 'lb', '%1rm'] as const;
 const loadUnit = z.enum(LOAD_UNITS, 'must be kg, lb or %1rm');
 export const MAX_LOAD = 10_000;
@@ -74,18 +83,35 @@ const rpe = boundedNumber(1, 10).nullable();
 /** "5", "8-10" (a range, low first) or "AMRAP". */
 export const REPS_RE = /^(AMRAP|\d{1,3}(-\d{1,3})?)$/;
 const repsText = z.string().regex(REPS_RE, 'must be a number like "5", a range like "8-10", or "AMRAP"');
+const REPS_COUNT_RE = /^(\d+)(?:-(\d+))?$/;
 /** Reps as logged against (a set's target): any count, 0 included. */
-const targetReps = repsText.refine((s) => {
-  const m = /^(\d+)-(\d+)$/.exec(s);
-  return !m || Number(m[1]) <= Number(m[2]);
-}, 'a range must go from low to high');
+const targetReps = withPlainCheck(
+  repsText.refine((s) => {
+    const m = /^(\d+)-(\d+)$/.exec(s);
+    return !m || Number(m[1]) <= Number(m[2]);
+  }, 'a range must go from low to high'),
+  (v) => typeof v === 'string' && REPS_RE.test(v) && repsInOrder(v, 0),
+);
 /** Reps of a prescription: at least 1, a range low to high. */
-export const reps = repsText.superRefine((s, ctx) => {
-  const m = /^(\d+)(?:-(\d+))?$/.exec(s);
-  if (!m) return;
-  if (Number(m[1]) < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1' });
-  else if (m[2] !== undefined && Number(m[1]) > Number(m[2])) ctx.addIssue({ code: 'custom', message: 'a range must go from low to high' });
-});
+export const reps = withPlainCheck(
+  repsText.superRefine((s, ctx) => {
+    const m = REPS_COUNT_RE.exec(s);
+    if (!m) return;
+    if (Number(m[1]) < 1) ctx.addIssue({ code: 'custom', message: 'must be at least 1' });
+    else if (m[2] !== undefined && Number(m[1]) > Number(m[2])) ctx.addIssue({ code: 'custom', message: 'a range must go from low to high' });
+  }),
+  (v) => typeof v === 'string' && REPS_RE.test(v) && repsInOrder(v, 1),
+);
+
+/** Whether reps text that REPS_RE accepts counts at least `least`, and a range goes low to high. */
+function repsInOrder(s: string, least: number): boolean {
+  const m = REPS_COUNT_RE.exec(s);
+  return !m || (Number(m[1]) >= least && (m[2] === undefined || Number(m[1]) <= Number(m[2])));
+}
+
+function isBetween(n: number, min: number, max: number): boolean {
+  return n >= min && n <= max;
+}
 const httpUrl = z
   .string()
   .max(2000, 'must be at most 2000 characters')
@@ -159,14 +185,18 @@ export const FIELD_SCHEMAS = {
     restSec: wholeNumber(0, 3600).nullable().optional(),
     tempo: text(20).nullable().optional(),
     notes: notes.optional(),
-    scheme: z.array(schemePart).max(MAX_SCHEME_PARTS, `must have at most ${MAX_SCHEME_PARTS} parts`).nullable().optional(),
+    // No plain check of its own (a scheme is asked of zod), so that null and undefined pass plainly.
+    scheme: withPlainCheck(z.array(schemePart).max(MAX_SCHEME_PARTS, `must have at most ${MAX_SCHEME_PARTS} parts`), () => false).nullable().optional(),
   }),
   max: z.strictObject({
     traineeId: uuid,
     exerciseId: uuid,
     /** A tested or estimated one-rep max, or a training max (what %1RM loads are taken of). */
     kind: z.enum(['1rm', 'tm'], 'must be 1rm or tm'),
-    value: boundedNumber(0, MAX_LOAD).refine((v) => v > 0, 'must be more than 0'),
+    value: withPlainCheck(
+      boundedNumber(0, MAX_LOAD).refine((v) => v > 0, 'must be more than 0'),
+      (v) => typeof v === 'number' && v > 0 && v <= MAX_LOAD,
+    ),
     unit: z.enum(['kg', 'lb'], 'must be kg or lb'),
     date: isoDate,
     source: z.enum(['entered', 'estimated'], 'must be entered or estimated'),

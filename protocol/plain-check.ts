@@ -2,7 +2,8 @@
 // strings, enums, patterns, booleans, optional and nullable), so the outbox's write and the
 // server's push check a field without zod's generic machinery. It answers true only for a
 // value the schema accepts; false means "ask the schema", which then decides and names the
-// problem. Schemas it does not know (custom refinements, arrays, transforms) get no function.
+// problem. Schemas it cannot read (custom refinements, arrays, transforms) get no function,
+// unless one is declared beside the schema (withPlainCheck).
 import type { z } from 'zod';
 
 type Check = (value: unknown) => boolean;
@@ -64,6 +65,19 @@ const KNOWN_KEYS: Record<string, readonly string[]> = {
   enum: ['type', 'entries', 'error'],
 };
 
+/** Plain checks declared beside schemas this file cannot read (refinements, transforms). */
+const declared = new WeakMap<object, Check>();
+
+/**
+ * Declares the plain check of a schema that has a refinement or a transform: it must answer
+ * true only for values the schema accepts (false asks the schema, as for any other). Returns
+ * the schema, so a declaration reads `const reps = withPlainCheck(z.string()…, isReps)`.
+ */
+export function withPlainCheck<T extends z.ZodType>(schema: T, check: Check): T {
+  declared.set(schema, check);
+  return schema;
+}
+
 function checkOf(def: Def): Check | undefined {
   // A string schema that is itself a format (z.email()) carries it in its own definition.
   const known = KNOWN_KEYS[def.type];
@@ -73,7 +87,7 @@ function checkOf(def: Def): Check | undefined {
     case 'optional':
     case 'nullable': {
       if (checks.length > 0 || !def.innerType) return undefined;
-      const inner = checkOf(def.innerType._zod.def);
+      const inner = declared.get(def.innerType) ?? checkOf(def.innerType._zod.def);
       if (!inner) return undefined;
       const empty = def.type === 'optional' ? undefined : null;
       return (v) => v === empty || inner(v);
@@ -96,5 +110,5 @@ function checkOf(def: Def): Check | undefined {
 
 /** The plain check of a schema, or undefined when it is not simple enough to have one. */
 export function plainCheck(schema: z.ZodType): Check | undefined {
-  return checkOf((schema as unknown as { _zod: { def: Def } })._zod.def);
+  return declared.get(schema) ?? checkOf((schema as unknown as { _zod: { def: Def } })._zod.def);
 }

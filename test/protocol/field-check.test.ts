@@ -11,6 +11,9 @@ const VALUES: unknown[] = [
   newId(), 'not-a-uuid', '', '   ', 'Back squat', 'x'.repeat(201), '8', '8-10', '5x5', 'AMRAP', '30s', '2026-02-28', '2026-02-30', 'kg', 'lb', '%1rm', '%top',
   'reps', 'time', 'planned', 'completed', 'entered', 'epley', 'tm', '1rm', 'https://example.com/v', 'ftp://x', 'a@b.co',
   '😀'.repeat(10), '😀'.repeat(11), 'é'.repeat(20), 'é'.repeat(21),
+  // Reps, names, dates and maxes, at the edges of the plain checks declared beside their schemas.
+  '0', '1', '0-5', '1-1', '10-8', '8-010', '999-1000', 'amrap', ' 5', 'A', ' A ', '\u00a0\ufeffRow\u2028', 'x'.repeat(200), ` ${'x'.repeat(200)} `, 'x'.repeat(199) + '😀',
+  '😀'.repeat(100), '😀'.repeat(101), ' \t\n', '2024-02-29', '2023-02-29', '0000-01-01', '2026-13-01', '2026-1-01', 0.001, 5e-324, 9999.999,
   0, -0, 1, 4, 6, 7, 8, 10, 10.5, 100, 101, 104, 1000, 1001, 3600, 3601, 9999.5, 10000, 10000.5, -1, 0.5, 2.5, 1e9, Number.NaN, Number.POSITIVE_INFINITY,
   null, true, false, [], [{ reps: '5' }], [{ sets: 3, reps: '5', load: 100, loadUnit: 'kg' }], {}, { nested: 1 },
 ];
@@ -61,6 +64,22 @@ test('checkFields agrees with the object schema on random puts and patches of ev
   assert.ok(accepted > 1000 && refused > 1000, `accepted ${accepted}, refused ${refused}`);
 });
 
+test('every plain check says yes only where its field schema does, on every value of the pool', () => {
+  let yes = 0;
+  for (const entity of ENTITIES) {
+    for (const [key, schema] of Object.entries(FIELD_SCHEMAS[entity].shape as Record<string, Parameters<typeof plainCheck>[0]>)) {
+      const plain = plainCheck(schema);
+      if (!plain) continue;
+      for (const value of [...VALUES, undefined]) {
+        if (!plain(value)) continue;
+        yes++;
+        assert.ok(schema.safeParse(value).success, `${entity}.${key}: the plain check takes ${JSON.stringify(value)}, the schema does not`);
+      }
+    }
+  }
+  assert.ok(yes > 200, `plain checks said yes ${yes} times`);
+});
+
 test('checkFields refuses keys that are not own fields of the schema, by name', () => {
   for (const key of ['__proto__', 'constructor', 'toString', 'hasOwnProperty']) {
     const fields = JSON.parse(`{"sets": 4, "${key}": 1}`) as Record<string, unknown>;
@@ -83,9 +102,15 @@ test('the fields edited most have a plain check (the fast path is taken), and fo
   for (const [name, schema] of Object.entries({ sets: p.sets, load: p.load, loadUnit: p.loadUnit, workoutId: p.workoutId, position: p.position, notes: p.notes, setLogReps: s.reps, done: s.done })) {
     assert.equal(typeof plainCheck(schema), 'function', name);
   }
-  assert.equal(plainCheck(p.reps), undefined, 'reps has a custom refinement');
+  // Refined and trimmed fields have their plain check declared beside the schema; a format has none.
+  for (const [name, schema] of Object.entries({ reps: p.reps, scheme: p.scheme, exerciseName: FIELD_SCHEMAS.exercise.shape.name, targetReps: s.targetReps, maxValue: FIELD_SCHEMAS.max.shape.value, date: FIELD_SCHEMAS.session.shape.date })) {
+    assert.equal(typeof plainCheck(schema), 'function', name);
+  }
   assert.equal(plainCheck(FIELD_SCHEMAS.trainee.shape.email), undefined, 'an email is a format');
-  assert.equal(plainCheck(FIELD_SCHEMAS.trainee.shape.name), undefined, 'a name is trimmed');
+  const reps = plainCheck(p.reps)!;
+  assert.deepEqual(['5', '8-10', 'AMRAP', '0', '10-8', '5x5', 5].map(reps), [true, true, true, false, false, false, false]);
+  const scheme = plainCheck(p.scheme)!;
+  assert.deepEqual([null, undefined, []].map(scheme), [true, true, false], 'a scheme itself is asked of zod');
   const sets = plainCheck(p.sets)!;
   assert.deepEqual([0, 1, 100, 101, 1.5, Number.NaN, '4'].map(sets), [false, true, true, false, false, false, false]);
 });
