@@ -58,7 +58,11 @@ const text = (max: number) => z.string().max(max, `must be at most ${max} charac
 // only where zod does; the rest goes to zod.
 const name = withPlainCheck(
   z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-  (v) => typeof v === 'string' && isBetween(v.trim().length, 2, 200),
+  (v) => {
+    if (typeof v !== 'string') return false;
+    const units = v.trim().length;
+    return units >= 2 && units <= 200;
+  },
 );
 const notes = text(10_000).nullable();
 /** A whole number from `min` to `max`, with messages that say so. */
@@ -86,10 +90,7 @@ const repsText = z.string().regex(REPS_RE, 'must be a number like "5", a range l
 const REPS_COUNT_RE = /^(\d+)(?:-(\d+))?$/;
 /** Reps as logged against (a set's target): any count, 0 included. */
 const targetReps = withPlainCheck(
-  repsText.refine((s) => {
-    const m = /^(\d+)-(\d+)$/.exec(s);
-    return !m || Number(m[1]) <= Number(m[2]);
-  }, 'a range must go from low to high'),
+  repsText.refine((s) => repsInOrder(s, 0), 'a range must go from low to high'),
   (v) => typeof v === 'string' && REPS_RE.test(v) && repsInOrder(v, 0),
 );
 /** Reps of a prescription: at least 1, a range low to high. */
@@ -107,10 +108,6 @@ export const reps = withPlainCheck(
 function repsInOrder(s: string, least: number): boolean {
   const m = REPS_COUNT_RE.exec(s);
   return !m || (Number(m[1]) >= least && (m[2] === undefined || Number(m[1]) <= Number(m[2])));
-}
-
-function isBetween(n: number, min: number, max: number): boolean {
-  return n >= min && n <= max;
 }
 const httpUrl = z
   .string()
